@@ -1,0 +1,204 @@
+"""The operator's TOML file, validated into typed settings with errors that name the key and the fix."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from jobs.records import CategorySpec
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+# Polling faster than this is rude to the site and never needed for news.
+MIN_INTERVAL = timedelta(seconds=1)
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message is meant for the operator as it is."""
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Accept "90s", "5m", "1h30m" or a number of seconds, so intervals read like an operator writes them."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise ValueError(f'expected a duration like "5m", got {value!r}')
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Strict):
+    token_env: str = "NASHRA_BOT_TOKEN"
+    api_base_url: str | None = None
+    admins: tuple[int, ...] = ()
+
+
+class StorageSettings(_Strict):
+    path: Path = Path("data/nashra.json")
+
+
+class DeliverySettings(_Strict):
+    timezone: str = "Asia/Damascus"
+    # Ordinary posts arrive silently so a busy channel does not buzz every few minutes; breaking ones notify.
+    silent_articles: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f'expected an IANA time zone like "Asia/Damascus", got {value!r}') from None
+        return value
+
+
+class Category(_Strict):
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    ar: str
+    en: str
+    aliases: tuple[str, ...] = ()
+    breaking: bool = False
+
+    def spec(self) -> CategorySpec:
+        """The jobs-side view: every name a term or URL may use to reach this slug."""
+        return CategorySpec(self.slug, (self.slug, self.ar, self.en, *self.aliases), self.breaking)
+
+
+class Source(_Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["feed", "html", "ticker"]
+    url: str = Field(pattern=r"^https?://")
+    interval: Duration = timedelta(minutes=5)
+    category: str | None = None
+    link_selector: str | None = None
+    title_selector: str | None = None
+    item_selector: str | None = None
+
+    @field_validator("interval")
+    @classmethod
+    def _not_too_often(cls, value: timedelta) -> timedelta:
+        if value < MIN_INTERVAL:
+            raise ValueError(f"expected at least {MIN_INTERVAL.total_seconds():g}s between polls")
+        return value
+
+    @model_validator(mode="after")
+    def _selectors_for_kind(self) -> Source:
+        if self.kind == "html" and not self.link_selector:
+            raise ValueError('an "html" source needs link_selector, e.g. link_selector = "h2.post-title a"')
+        if self.kind == "ticker" and not self.item_selector:
+            raise ValueError(
+                'a "ticker" source needs item_selector, e.g. item_selector = "#breaking-news-in-header li"'
+            )
+        return self
+
+
+class Channel(_Strict):
+    chat: str | int
+    categories: tuple[str, ...] = ()
+    breaking: bool = False
+    language: Literal["ar", "en"] = "ar"
+
+    @field_validator("chat")
+    @classmethod
+    def _chat_form(cls, value: str | int) -> str | int:
+        if isinstance(value, str) and not re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,}", value):
+            raise ValueError(f'expected "@channelname" or a numeric chat id, got {value!r}')
+        return value
+
+
+class Config(_Strict):
+    telegram: TelegramSettings = TelegramSettings()
+    storage: StorageSettings = StorageSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    categories: tuple[Category, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()
+    channels: tuple[Channel, ...] = ()
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Config:
+        slugs = [c.slug for c in self.categories]
+        _no_repeats("categories", "slug", slugs)
+        _no_repeats("sources", "name", [s.name for s in self.sources])
+        for i, source in enumerate(self.sources):
+            if source.category is not None and source.category not in slugs:
+                raise _UnknownCategory(f"sources[{i}].category", source.category, slugs)
+        for i, channel in enumerate(self.channels):
+            for slug in channel.categories:
+                if slug not in slugs:
+                    raise _UnknownCategory(f"channels[{i}].categories", slug, slugs)
+        return self
+
+    def category(self, slug: str) -> Category:
+        """The category with this slug (slugs are validated to exist wherever they are referenced)."""
+        return next(c for c in self.categories if c.slug == slug)
+
+
+class _UnknownCategory(ValueError):
+    def __init__(self, key: str, slug: str, slugs: list[str]) -> None:
+        super().__init__(f"{key}: unknown category {slug!r}; expected one of {', '.join(slugs)}")
+
+
+def _no_repeats(table: str, key: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise ValueError(f"{table}[{i}].{key}: {value!r} is used twice; each {key} must be unique")
+        seen.add(value)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the TOML file, or raise ConfigError naming the file, the key and what is expected."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file; copy config.example.toml and edit it") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, origin=str(path))
+
+
+def parse_config(raw: dict[str, Any], *, origin: str = "<config>") -> Config:
+    """Validate an already-parsed TOML document."""
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(f"{origin}: {_describe(err)}" for err in exc.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    """One line per problem: the dotted key, then what was expected."""
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling against config.example.toml)"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    if message.startswith(("sources[", "channels[", "categories[")):
+        return message
+    return f"{key}: {message}" if key else message
