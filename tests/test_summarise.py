@@ -1,0 +1,211 @@
+"""Sentence splitting and lead summaries on real-looking Arabic and English news text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.summarise import BOILERPLATE, is_boilerplate, split_sentences, summarise
+
+END_MARKS = (".", "!", "?", "؟", "؛", "”", "»", '"', ")")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "وصل الرئيس. وبدأت القمة! هل تنجح؟ نعم؛ هذا ما نأمله",
+            ["وصل الرئيس.", "وبدأت القمة!", "هل تنجح؟", "نعم؛", "هذا ما نأمله"],
+        ),
+        ("It rained. Then it stopped? Yes! Good", ["It rained.", "Then it stopped?", "Yes!", "Good"]),
+        ("سطر أول بلا نقطة\nسطر ثان\r\n\nسطر ثالث", ["سطر أول بلا نقطة", "سطر ثان", "سطر ثالث"]),
+        ("ماذا بعد؟! لا أحد يعرف.", ["ماذا بعد؟!", "لا أحد يعرف."]),
+        ("  مسافات   كثيرة .  ثم جملة  ", ["مسافات كثيرة .", "ثم جملة"]),
+        ("ارتفعت أسعار النفط. . وقال ترامب.", ["ارتفعت أسعار النفط.", "وقال ترامب."]),
+        ("فقرة أولى.\n------------------\nفقرة ثانية.", ["فقرة أولى.", "فقرة ثانية."]),
+        ("", []),
+        ("\n \n", []),
+    ],
+)
+def test_split_at_end_marks_and_lines(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "بلغت المخصصات 1.8 مليون ليتر من المازوت.",
+        "ارتفع التضخم 3.5% خلال الشهر.",
+        "ارتفع التضخم ٣٫٥٪ خلال الشهر.",
+        "ارتفع التضخم ٣.٥ بالمئة خلال الشهر.",
+        "والتقى الوزير د. فيصل المقداد نظيره الروسي.",
+        "قال أ.د. محمد إن الدراسة اكتملت.",
+        "ولد عام 1350 هـ. في دمشق.",
+        "Mr. Smith met Dr. Jones in the U.S. capital.",
+        "Allies, e.g. France and Germany, etc. agreed.",
+        "Prices rose 3.5% at 5 p.m. on Monday.",
+        "التفاصيل على www.globalsy.net/news/1.html والمزيد.",
+        "See https://example.com/a.b?x=1.5 for the full text.",
+        "تصفيات كأس آسيا بكرة السلة.. منتخبنا يخسر من نظيره البحريني.",
+        "ثلاث مرات ونصف المرة… ونحن نعمل معاً.",
+        "He paused... then spoke.",
+        "السياحة، والزراعة، والصناعة تراجعت.",
+    ],
+)
+def test_no_split_inside_numbers_abbreviations_urls_ellipses_or_at_commas(sentence: str) -> None:
+    assert split_sentences(sentence) == [sentence]
+
+
+def test_ellipsis_at_line_end_ends_the_sentence() -> None:
+    assert split_sentences("وللحديث بقية…\nوفي خبر آخر...\nتم") == ["وللحديث بقية…", "وفي خبر آخر...", "تم"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("قال: «نحن هنا.» ثم غادر.", ["قال: «نحن هنا.»", "ثم غادر."]),
+        ("قال: «نحن هنا؟!» ثم غادر.", ["قال: «نحن هنا؟!»", "ثم غادر."]),
+        ("وقال الرئيس: “أنا سعيد”. وأضاف بوتين: أهلاً.", ["وقال الرئيس: “أنا سعيد”.", "وأضاف بوتين: أهلاً."]),
+        ('He said "we won." Then left.', ['He said "we won."', "Then left."]),
+        ("(هذا مثال.) وهذا آخر.", ["(هذا مثال.)", "وهذا آخر."]),
+    ],
+)
+def test_closing_quotes_and_brackets_stay_with_their_sentence(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_sentence_after_a_number_still_splits() -> None:
+    first, second = "باتت الحكومة تسيطر على 90 بالمئة من الأراضي.", "وقال بوتين إن العمل مستمر."
+    assert split_sentences(f"{first} {second}") == [first, second]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "لمتابعة اللقاء كاملا من هنا.",
+        "لمشاهدة الفيديو اضغط هنا",
+        "اقرأ أيضاً: الرئيس يصل إلى موسكو",
+        "إقرأ المزيد",
+        "اترك تعليقاً",
+        "اترك تعليقا",
+        "لن يتم نشر عنوان بريدك الإلكتروني.",
+        "الحقول الإلزامية مشار إليها بـ *",
+        "(صورة: رويترز)",
+        "الصورة: أرشيفية",
+        "Read more",
+        "Read also: Talks resume in Geneva",
+        "Leave a Reply",
+        "Your email address will not be published.",
+        "Photo: AFP/Getty Images",
+    ],
+)
+def test_boilerplate_is_recognised(sentence: str) -> None:
+    assert is_boilerplate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "عُقِدت في موسكو قمة سورية روسية بين الرئيسين.",
+        "صورة الرئيس الراحل رفعت في الساحة الرئيسية خلال الاحتفال بالذكرى السنوية.",
+        "More than 90 people were killed.",
+    ],
+)
+def test_news_is_not_boilerplate(sentence: str) -> None:
+    assert not is_boilerplate(sentence)
+
+
+def test_boilerplate_patterns_are_a_named_tuple_of_regexes() -> None:
+    assert isinstance(BOILERPLATE, tuple)
+    assert all(hasattr(pattern, "search") for pattern in BOILERPLATE)
+
+
+LEAD = "عُقِدت في موسكو قمة سورية روسية بين الرئيسين الأسد وبوتين."
+SECOND = "وبحث الجانبان التعاون الثنائي بين البلدين."
+THIRD = "وناقش الرئيسان آخر مستجدات الأوضاع الإقليمية والدولية."
+ARTICLE = f"{LEAD}\n\n{SECOND} {THIRD}\n\nاقرأ أيضاً: خبر آخر\n\nاترك تعليقاً"
+
+
+def test_summary_takes_lead_sentences_that_fit() -> None:
+    assert summarise(ARTICLE, len(LEAD)) == LEAD
+    assert summarise(ARTICLE, len(LEAD) + 1 + len(SECOND)) == f"{LEAD} {SECOND}"
+    assert summarise(ARTICLE, len(LEAD) + len(SECOND) + len(THIRD) + 1) == f"{LEAD} {SECOND}"
+    assert summarise(ARTICLE, 10_000) == f"{LEAD} {SECOND} {THIRD}"
+
+
+def test_summary_stops_at_the_first_sentence_that_does_not_fit() -> None:
+    text = f"{LEAD} {'كلمة ' * 60}طويلة. جملة قصيرة."
+    assert summarise(text, len(LEAD) + 40) == LEAD
+
+
+def test_summary_skips_boilerplate_between_sentences() -> None:
+    text = f"{LEAD}\n(صورة: رويترز)\nاقرأ أيضاً: خبر آخر\n{SECOND}"
+    assert summarise(text, 1000) == f"{LEAD} {SECOND}"
+
+
+def test_a_read_also_line_takes_its_headline_along() -> None:
+    text = f"{LEAD}\nاقرأ أيضاً:\nالرئيس يصل إلى موسكو\n{SECOND}"
+    assert summarise(text, 1000) == f"{LEAD} {SECOND}"
+
+
+def test_summary_skips_a_first_sentence_that_repeats_the_title() -> None:
+    title = "قمة سورية روسية في موسكو"
+    text = f"قمة سورية - روسية في موسكو\n{LEAD}"
+    assert summarise(text, 1000, title=title) == LEAD
+    assert summarise(f"{LEAD}\n{title}", 1000, title=title) == f"{LEAD} {title}"
+
+
+def test_overlong_lead_is_cut_at_a_word_with_an_ellipsis() -> None:
+    summary = summarise(ARTICLE, 30)
+    assert summary == "عُقِدت في موسكو قمة سورية…"
+    assert len(summary) <= 30
+
+
+@pytest.mark.parametrize("budget", range(0, len(LEAD) + 2))
+def test_summary_never_exceeds_budget_or_cuts_mid_word(budget: int) -> None:
+    summary = summarise(ARTICLE, budget)
+    assert len(summary) <= budget
+    body = summary.removesuffix("…")
+    assert LEAD.startswith(body)
+    assert body in ("", LEAD) or LEAD[len(body)] == " "
+
+
+def test_cut_drops_a_dangling_comma() -> None:
+    assert summarise("في دمشق، أمس الثلاثاء، أعلن الوزير خطة جديدة للنقل.", 20) == "في دمشق، أمس…"
+
+
+def test_summary_of_nothing_is_empty() -> None:
+    assert summarise("", 500) == ""
+    assert summarise("اترك تعليقاً\nRead more", 500) == ""
+    assert summarise("كلمةطويلةجداجداجداجدا", 10) == ""
+
+
+def _seed_article(shared_dir: Path) -> tuple[str, str]:
+    """Title and body of the seed page: the title is the first line after the breadcrumbs."""
+    path = next(iter(sorted((shared_dir / "seed").glob("*.txt"))))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    crumbs = next(index for index, line in enumerate(lines) if " | " in line)
+    title_index = next(index for index in range(crumbs + 1, len(lines)) if lines[index].strip())
+    return lines[title_index].strip(), "\n".join(lines[title_index + 1 :])
+
+
+SEED_FURNITURE = ("لمتابعة اللقاء كاملا من هنا", "اترك تعليق", "لن يتم نشر عنوان بريدك", "الحقول الإلزامية")
+
+
+@pytest.mark.parametrize("budget", [200, 600, 1000])
+def test_seed_summary_fits_and_ends_on_a_sentence(shared_dir: Path, budget: int) -> None:
+    title, body = _seed_article(shared_dir)
+    summary = summarise(body, budget, title=title)
+    assert 0 < len(summary) <= budget
+    assert summary.endswith(END_MARKS)
+    news = [sentence for sentence in split_sentences(body) if not is_boilerplate(sentence)]
+    assert any(summary == " ".join(news[:count]) for count in range(1, len(news) + 1))
+    assert not any(furniture in summary for furniture in SEED_FURNITURE)
+
+
+def test_seed_furniture_never_reaches_a_summary(shared_dir: Path) -> None:
+    title, body = _seed_article(shared_dir)
+    summary = summarise(body, 100_000, title=title)
+    assert summary.startswith("عُقِدت في موسكو قمة سورية روسية")
+    assert not any(furniture in summary for furniture in SEED_FURNITURE)
