@@ -201,9 +201,7 @@ class Store:
 
     def pending(self) -> list[Delivery]:
         docs = sorted(self._db.table("outbox").all(), key=lambda d: (d["priority"], d.doc_id))
-        return [
-            Delivery(d.doc_id, d["chat_id"], d["item_key"], d["priority"], d["language"]) for d in docs
-        ]
+        return [Delivery(d.doc_id, d["chat_id"], d["item_key"], d["priority"], d["language"]) for d in docs]
 
     def done(self, delivery: Delivery) -> None:
         """Forget a delivery that Telegram accepted (or that can never be delivered)."""

@@ -37,7 +37,17 @@ def error_for(tmp_path: Path, body: str) -> str:
 def test_example_config_loads_with_the_arabic_category_set() -> None:
     config = load_config(EXAMPLE)
     slugs = {c.slug for c in config.categories}
-    assert {"breaking", "politics", "economy", "local", "sport", "culture", "world", "health", "tech"} <= slugs
+    assert {
+        "breaking",
+        "politics",
+        "economy",
+        "local",
+        "sport",
+        "culture",
+        "world",
+        "health",
+        "tech",
+    } <= slugs
     assert config.category("sport").ar == "رياضة"
     assert [c.slug for c in config.categories if c.breaking] == ["breaking"]
     assert {s.kind for s in config.sources} == {"feed", "html", "ticker"}
@@ -85,7 +95,9 @@ def test_durations_read_like_an_operator_writes_them(text: str | int, seconds: i
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=60
     )

@@ -48,7 +48,10 @@ async def test_get_me_describes_the_bot(bot: Bot) -> None:
 
 async def test_send_message_is_recorded_with_what_the_reader_sees(api: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(
-        CHANNEL, "<b>عاجل</b>: الأهلي &amp; الزمالك &#1633;", parse_mode="HTML", disable_notification=True,
+        CHANNEL,
+        "<b>عاجل</b>: الأهلي &amp; الزمالك &#1633;",
+        parse_mode="HTML",
+        disable_notification=True,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
     [sent] = api.sent(CHANNEL)
@@ -80,8 +83,9 @@ async def test_multipart_upload_keeps_the_caption_exact(api: FakeBotAPI, bot: Bo
 
 
 async def test_photo_by_url_and_caption_limit(api: FakeBotAPI, bot: Bot) -> None:
-    await bot.send_photo(CHANNEL, photo="https://example.org/a.jpg", caption="<b>" + "ص" * 1024 + "</b>",
-                         parse_mode="HTML")
+    await bot.send_photo(
+        CHANNEL, photo="https://example.org/a.jpg", caption="<b>" + "ص" * 1024 + "</b>", parse_mode="HTML"
+    )
     assert api.sent(CHANNEL)[0].params["photo"] == "https://example.org/a.jpg"
     with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_photo(CHANNEL, photo="https://example.org/a.jpg", caption="ص" * 1025)

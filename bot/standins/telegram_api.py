@@ -28,12 +28,38 @@ GET_UPDATES_LIMIT = 100
 
 # Free-text parameters that PTB posts verbatim; JSON-decoding them would turn the text "123" into an int.
 _VERBATIM_PARAMS = frozenset(
-    {"text", "caption", "parse_mode", "photo", "callback_query_id", "url", "language_code",
-     "inline_message_id", "business_connection_id", "message_effect_id"}
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "photo",
+        "callback_query_id",
+        "url",
+        "language_code",
+        "inline_message_id",
+        "business_connection_id",
+        "message_effect_id",
+    }
 )
 _SUPPORTED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
-     "tg-spoiler", "blockquote", "tg-emoji"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "span",
+        "tg-spoiler",
+        "blockquote",
+        "tg-emoji",
+    }
 )
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _MARKUP_CHAR = re.compile(r"[<&]")
@@ -48,8 +74,15 @@ _NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 _ADMIN_RIGHTS = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
 )
 
 
@@ -152,7 +185,9 @@ class FakeBotAPI:
         self._stopping = False
         self._server = _Server(self)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-bot-api",
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-bot-api",
             daemon=True,
         )
         self._thread.start()
@@ -231,8 +266,11 @@ class FakeBotAPI:
             name = first_name if chat_type == "private" else f"Chat {target}"
             chat = self._chats.get(target) or self._register(target, chat_type, name)
             message: JSON = {
-                "message_id": chat.next_message_id(), "from": user, "chat": chat.as_json(),
-                "date": _now(), "text": text,
+                "message_id": chat.next_message_id(),
+                "from": user,
+                "chat": chat.as_json(),
+                "date": _now(),
+                "text": text,
             }
             if command := _COMMAND.match(text):
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
@@ -252,10 +290,17 @@ class FakeBotAPI:
                 raise ValueError(f"message {message_id} in chat {target} has no button {data!r}: {offered}")
             query_id = str(next(self._serials))
             self._open_queries.add(query_id)
-            return self._queue_update({"callback_query": {
-                "id": query_id, "from": self._user(user_id), "message": copy.deepcopy(message),
-                "chat_instance": str(target), "data": data,
-            }})
+            return self._queue_update(
+                {
+                    "callback_query": {
+                        "id": query_id,
+                        "from": self._user(user_id),
+                        "message": copy.deepcopy(message),
+                        "chat_instance": str(target),
+                        "data": data,
+                    }
+                }
+            )
 
     def fail_next(
         self,
@@ -352,8 +397,12 @@ class FakeBotAPI:
 
     def _api_getme(self, params: JSON) -> JSON:
         return {
-            **self._bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False,
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
         }
 
     def _api_getupdates(self, params: JSON) -> list[JSON]:
@@ -448,10 +497,16 @@ class FakeBotAPI:
     def _api_getchat(self, params: JSON) -> JSON:
         chat = self._chat_for(params)
         gifts = (
-            "unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
         )
         return {
-            **chat.as_json(), "accent_color_id": 0, "max_reaction_count": 11,
+            **chat.as_json(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
             "accepted_gift_types": dict.fromkeys(gifts, False),
         }
 
@@ -554,8 +609,12 @@ class FakeBotAPI:
 
     def _administrator(self, chat: _Chat, user_id: int) -> JSON:
         member: JSON = {
-            "status": "administrator", "user": self._user(user_id), "can_be_edited": False,
-            "is_anonymous": False, "can_promote_members": False, **dict.fromkeys(_ADMIN_RIGHTS, True),
+            "status": "administrator",
+            "user": self._user(user_id),
+            "can_be_edited": False,
+            "is_anonymous": False,
+            "can_promote_members": False,
+            **dict.fromkeys(_ADMIN_RIGHTS, True),
         }
         if chat.type == "channel":
             member.update(can_post_messages=True, can_edit_messages=True)
@@ -580,7 +639,11 @@ class FakeBotAPI:
         """Store a bot message shaped as Telegram returns it; channel posts carry sender_chat, not from."""
         author = {"sender_chat": chat.as_json()} if chat.type == "channel" else {"from": self._bot_user()}
         message: JSON = {
-            "message_id": chat.next_message_id(), **author, "chat": chat.as_json(), "date": _now(), **content,
+            "message_id": chat.next_message_id(),
+            **author,
+            "chat": chat.as_json(),
+            "date": _now(),
+            **content,
         }
         self._set_markup(message, markup)
         self._messages[(chat.id, message["message_id"])] = message
@@ -588,12 +651,19 @@ class FakeBotAPI:
 
     def _record(self, method: str, chat: _Chat, message: JSON, text: str, plain: str, params: JSON) -> None:
         self._sent_index[(chat.id, message["message_id"])] = len(self._sent)
-        self._sent.append(SentMessage(
-            method=method, chat_id=chat.id, message_id=message["message_id"], text=text, plain=plain,
-            parse_mode=params.get("parse_mode"),
-            disable_notification=bool(params.get("disable_notification")),
-            params=copy.deepcopy(params), edited=False,
-        ))
+        self._sent.append(
+            SentMessage(
+                method=method,
+                chat_id=chat.id,
+                message_id=message["message_id"],
+                text=text,
+                plain=plain,
+                parse_mode=params.get("parse_mode"),
+                disable_notification=bool(params.get("disable_notification")),
+                params=copy.deepcopy(params),
+                edited=False,
+            )
+        )
 
     def _record_edit(self, chat: _Chat, message: JSON, params: JSON, **changes: str) -> None:
         """Show the edit in sent(): Telegram drops an inline keyboard the edit does not repeat."""
@@ -624,8 +694,13 @@ class FakeBotAPI:
             raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         serial = next(self._serials)
         sizes = [
-            {"file_id": f"AgACAgQAAx{serial}_{n}", "file_unique_id": f"AQAD{serial}_{n}",
-             "width": width, "height": height, "file_size": width * height // 8}
+            {
+                "file_id": f"AgACAgQAAx{serial}_{n}",
+                "file_unique_id": f"AQAD{serial}_{n}",
+                "width": width,
+                "height": height,
+                "file_size": width * height // 8,
+            }
             for n, (width, height) in enumerate(((90, 60), (1280, 853)))
         ]
         self._file_ids.update(size["file_id"] for size in sizes)

@@ -1,0 +1,1 @@
+"""Nashra's stateful, Telegram-facing half: config, store, outbox, broadcaster, commands, CLI."""

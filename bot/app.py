@@ -1,0 +1,108 @@
+"""Wire the python-telegram-bot Application: handlers in order, poll jobs, broadcaster, resources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+from telegram.ext import MessageHandler as _MessageHandler
+
+from bot.broadcaster import Broadcaster
+from bot.commands import ReaderCommands
+from bot.config import Config, Source
+from bot.poller import Poller
+from bot.store import Store
+from jobs.fetch import new_client
+
+log = logging.getLogger(__name__)
+
+# APScheduler's default 1 s grace would silently skip a poll whenever the loop is busy; run it late instead.
+POLL_JOB_KWARGS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+
+
+def build_application(config: Config, token: str, store: Store) -> Application:
+    """The whole bot, ready for `run_polling()` or for tests to start by hand."""
+    builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter())
+    if config.telegram.api_base_url:
+        builder = builder.base_url(config.telegram.api_base_url)
+    app = builder.post_init(_start_services).post_stop(_stop_services).build()
+    app.bot_data["config"] = config
+    app.bot_data["store"] = store
+
+    commands = ReaderCommands(config, store)
+    app.add_handler(CommandHandler("start", commands.start))
+    app.add_handler(CommandHandler("help", commands.help))
+    app.add_handler(CommandHandler("subscribe", commands.subscribe))
+    app.add_handler(CommandHandler("unsubscribe", commands.unsubscribe))
+    app.add_handler(CommandHandler("subscriptions", commands.subscriptions))
+    app.add_handler(CommandHandler("categories", commands.categories))
+    app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
+    app.add_error_handler(_log_error)
+    return app
+
+
+async def _start_services(app: Application) -> None:
+    """Open the HTTP client, start the broadcaster and schedule every source."""
+    config: Config = app.bot_data["config"]
+    store: Store = app.bot_data["store"]
+    client = new_client()
+    broadcaster = Broadcaster(app.bot, store, config)
+    poller = Poller(config, store, client, broadcaster.wake)
+    app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller)
+    app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))
+    assert app.job_queue is not None
+    for source in config.sources:
+        app.job_queue.run_repeating(
+            _poll_job,
+            interval=source.interval,
+            first=0,
+            name=f"poll:{source.name}",
+            data=source,
+            job_kwargs=POLL_JOB_KWARGS,
+        )
+
+
+async def _stop_services(app: Application) -> None:
+    task: asyncio.Task[None] | None = app.bot_data.get("broadcast_task")
+    if task:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if "client" in app.bot_data:
+        await app.bot_data["client"].aclose()
+    await app.bot_data["store"].commit()
+
+
+async def _keep_broadcasting(broadcaster: Broadcaster) -> None:
+    """The broadcaster must outlive any single bug: log it and carry on after a pause."""
+    while True:
+        try:
+            await broadcaster.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("broadcaster failed; restarting it")
+            await asyncio.sleep(1)
+
+
+async def _poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert context.job is not None
+    source: Source = context.job.data  # type: ignore[assignment]
+    poller: Poller = context.bot_data["poller"]
+    try:
+        await poller.poll(source)
+    except Exception:
+        log.exception("poll of %r failed unexpectedly; it will run again next interval", source.name)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("error while handling %s", type(update).__name__, exc_info=context.error)

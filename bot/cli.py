@@ -1,0 +1,51 @@
+"""The `nashra` command: run the bot for real, or run the offline demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from bot.app import build_application
+from bot.config import ConfigError, load_config
+from bot.demo import run_demo
+from bot.logs import setup_logging
+from bot.store import Store, StoreError
+
+# Exit code for "the operator must fix something" (bad config, missing token, damaged data file).
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="nashra", description="Telegram news broadcaster")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the bot with a config file")
+    run.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
+    commands.add_parser("demo", help="offline demo: sample site + local Telegram stand-in")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return asyncio.run(run_demo())
+        return _run(args.config)
+    except (ConfigError, StoreError) as exc:
+        print(f"nashra: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(config_path: Path) -> int:
+    config = load_config(config_path)
+    token = os.environ.get(config.telegram.token_env, "").strip()
+    if not token:
+        print(
+            f"nashra: no bot token: set the {config.telegram.token_env} environment variable "
+            "(from @BotFather) and run again",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    setup_logging(token)
+    app = build_application(config, token, Store(config.storage.path))
+    app.run_polling()
+    return 0

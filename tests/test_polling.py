@@ -1,0 +1,153 @@
+"""Scheduling and bad sources: a broken or slow source is logged and retried while the others go on."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import parse_config
+from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
+from bot.standins.news_site import SampleNewsSite
+from bot.standins.telegram_api import FakeBotAPI
+
+READER = 3003
+
+
+class SlowServer(ThreadingHTTPServer):
+    """Answers every request after a delay and remembers the most requests it had in flight at once."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(("127.0.0.1", 0), _SlowHandler)
+        self.delay = delay
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.served = 0
+        self.lock = threading.Lock()
+
+
+class _SlowHandler(BaseHTTPRequestHandler):
+    server: SlowServer
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.in_flight += 1
+            self.server.most_in_flight = max(self.server.most_in_flight, self.server.in_flight)
+        time.sleep(self.server.delay)
+        body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title></channel></rss>'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        with self.server.lock:
+            self.server.in_flight -= 1
+            self.server.served += 1
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output quiet."""
+
+
+@pytest.fixture
+def slow_server() -> Iterator[SlowServer]:
+    server = SlowServer(delay=2.5)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def feed(name: str, url: str) -> dict[str, str]:
+    return {"name": name, "kind": "feed", "url": url, "interval": "1s"}
+
+
+@pytest.fixture
+def site() -> Iterator[SampleNewsSite]:
+    with SampleNewsSite() as running:
+        yield running
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    with FakeBotAPI() as running:
+        yield running
+
+
+async def test_broken_sources_are_logged_by_name_and_others_go_on(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.fail("/category/economy/feed/", 500)
+    sources = [
+        feed("good", site.url("/category/sport/feed/")),
+        feed("down", f"http://127.0.0.1:{closed_port()}/feed/"),
+        feed("erroring", site.url("/category/economy/feed/")),
+        feed("not-a-feed", site.url("/")),
+    ]
+    config = parse_config(
+        {
+            "telegram": {"api_base_url": api.base_url},
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "categories": DEMO_CATEGORIES,
+            "sources": sources,
+        }
+    )
+    caplog.set_level(logging.WARNING, logger="bot")
+    app = await start_bot(config, api.token)
+    try:
+        api.user_says(READER, "/subscribe رياضة اقتصاد")
+        await api.wait_for_sent(1, chat_id=READER)
+        store = app.bot_data["store"]
+        await wait_until(lambda: store.source_state("good").get("seeded"), "the good source's first poll")
+        sport = site.publish_next("sport")
+        (_, message) = await api.wait_for_sent(2, chat_id=READER)
+        assert message.plain.splitlines()[0] == sport.title
+
+        site.fail("/category/economy/feed/", None)  # the site recovers: its source starts working
+        await wait_until(lambda: store.source_state("erroring").get("seeded"), "the recovered source")
+        economy = site.publish_next("economy")
+        (*_, later) = await api.wait_for_sent(3, chat_id=READER)
+        assert later.plain.splitlines()[0] == economy.title
+    finally:
+        await stop_bot(app)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    for name, reason in [("down", "ConnectError"), ("erroring", "HTTP 500"), ("not-a-feed", "")]:
+        assert any(f"source '{name}' failed" in w and reason in w for w in warnings), name
+    assert not sources_seeded(app)  # the dead ones never pretended to have polled
+
+
+async def test_a_slow_source_neither_overlaps_itself_nor_delays_others(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path, slow_server: SlowServer
+) -> None:
+    slow_url = f"http://127.0.0.1:{slow_server.server_address[1]}/feed/"
+    config = parse_config(
+        {
+            "telegram": {"api_base_url": api.base_url},
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "categories": DEMO_CATEGORIES,
+            "sources": [feed("slow", slow_url), feed("fast", site.url("/feed/"))],
+        }
+    )
+    app = await start_bot(config, api.token)
+    try:
+        await wait_until(lambda: slow_server.served >= 2, "two slow polls", timeout=15)
+    finally:
+        await stop_bot(app)
+    fast_polls = site.requests.count("/feed/")
+    assert slow_server.most_in_flight == 1  # a 1 s interval and a 2.5 s answer never overlap
+    assert fast_polls >= 4  # the fast source kept its 1 s rhythm during the slow answers
