@@ -17,7 +17,7 @@ from jobs.arabic import text_key
 from jobs.canonical import canonical_url
 from jobs.categorise import Categoriser
 from jobs.decode import decode_html
-from jobs.discover import DiscoverError, parse_feed, parse_listing, parse_ticker
+from jobs.discover import DiscoverError, parse_feed, parse_listing, parse_ticker, require_html
 from jobs.extract import extract_article
 from jobs.fetch import FetchError, fetch
 from jobs.records import Article, Candidate, NewsItem
@@ -104,6 +104,7 @@ class Poller:
         page = await fetch(self._client, source.url)
         if source.kind == "feed":
             return parse_feed(page.body, page.url, source.name)
+        require_html(page.content_type, page.url)
         html = decode_html(page.body, page.content_type)
         if source.kind == "ticker":
             assert source.item_selector is not None

@@ -181,8 +181,11 @@ class Store:
         doc = self._db.table("subscribers").get(doc_id=key_id(str(chat_id)))
         return dict(doc) if doc else None
 
-    def save_subscriber(self, chat_id: int, *, categories: Iterable[str], language: str) -> None:
-        doc = {"chat_id": chat_id, "categories": sorted(set(categories)), "language": language}
+    def save_subscriber(self, chat_id: int, **fields: Any) -> None:
+        """Create or update a reader's settings (categories, language, ...), keeping the fields not given."""
+        if "categories" in fields:
+            fields["categories"] = sorted(set(fields["categories"]))
+        doc = (self.subscriber(chat_id) or {"categories": []}) | fields | {"chat_id": chat_id}
         self._table("subscribers").upsert(Document(doc, doc_id=key_id(str(chat_id))))
 
     def subscribers(self) -> Iterator[dict[str, Any]]:

@@ -47,8 +47,19 @@ WORDPRESS_FOOTER = re.compile(
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
+# Servers label HTML loosely; anything textual and markup-like is worth parsing.
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/xml", "application/xml", "text/plain"})
+
+
 class DiscoverError(Exception):
     """A source's content is not what its config says: not a feed, or a selector that does not parse."""
+
+
+def require_html(content_type: str | None, url: str) -> None:
+    """Listing and ticker sources must answer with a page; an image or a PDF means a wrong URL."""
+    kind = (content_type or "text/html").split(";")[0].strip().lower()
+    if kind not in HTML_TYPES:
+        raise DiscoverError(f"{url} answered with {kind}, not an HTML page")
 
 
 def parse_feed(body: bytes, base_url: str, source: str) -> list[Candidate]:

@@ -122,3 +122,27 @@ async def test_title_with_markup_characters_arrives_escaped(
     assert "<" in article.title and "&" in article.title
     assert message.plain.splitlines()[0] == article.title
     assert "&lt;" in message.text and "&amp;" in message.text
+
+
+async def test_a_delivery_pending_at_shutdown_is_sent_after_restart(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    config = demo_config(site, api, tmp_path / "nashra.json")
+    app = await start_bot(config, api.token)
+    try:
+        await wait_until(lambda: sources_seeded(app), "first polls")
+        api.fail_next("@nashra_breaking", error_code=502, description="Bad Gateway")
+        headline = site.add_headline("توقف حركة القطارات بين محطتين بسبب أعمال صيانة طارئة")
+        await wait_until(lambda: len(api.calls("sendMessage")) >= 1, "the failed attempt")
+        assert len(store_of(app).pending()) == 1
+    finally:
+        await stop_bot(app)
+    assert api.sent("@nashra_breaking") == []
+
+    app = await start_bot(config, api.token)
+    try:
+        (alert,) = await api.wait_for_sent(1, chat_id="@nashra_breaking")
+        await settle(app)
+    finally:
+        await stop_bot(app)
+    assert headline in alert.plain

@@ -97,6 +97,13 @@ async def test_broken_sources_are_logged_by_name_and_others_go_on(
         feed("down", f"http://127.0.0.1:{closed_port()}/feed/"),
         feed("erroring", site.url("/category/economy/feed/")),
         feed("not-a-feed", site.url("/")),
+        {
+            "name": "image",
+            "kind": "ticker",
+            "url": site.url("/wp-content/uploads/stadium.png"),
+            "interval": "1s",
+            "item_selector": "li",
+        },
     ]
     config = parse_config(
         {
@@ -126,7 +133,13 @@ async def test_broken_sources_are_logged_by_name_and_others_go_on(
         await stop_bot(app)
 
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    for name, reason in [("down", "ConnectError"), ("erroring", "HTTP 500"), ("not-a-feed", "")]:
+    failures = [
+        ("down", "ConnectError"),
+        ("erroring", "HTTP 500"),
+        ("not-a-feed", ""),
+        ("image", "image/png"),
+    ]
+    for name, reason in failures:
         assert any(f"source '{name}' failed" in w and reason in w for w in warnings), name
     assert not sources_seeded(app)  # the dead ones never pretended to have polled
 
