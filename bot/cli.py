@@ -19,24 +19,24 @@ EXIT_USAGE = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the chosen command."""
+    """Parse the command line and run the chosen command; operator mistakes exit 2 with one clear line."""
     parser = argparse.ArgumentParser(prog="nashra", description="Telegram news broadcaster")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the bot with a config file")
     run.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
-    commands.add_parser("demo", help="offline demo: sample site + local Telegram stand-in")
+    run.set_defaults(handler=_run)
+    demo = commands.add_parser("demo", help="offline demo: sample site + local Telegram stand-in")
+    demo.set_defaults(handler=lambda _args: asyncio.run(run_demo()))
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            return asyncio.run(run_demo())
-        return _run(args.config)
+        return args.handler(args)
     except (ConfigError, StoreError) as exc:
         print(f"nashra: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def _run(config_path: Path) -> int:
-    config = load_config(config_path)
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
     token = os.environ.get(config.telegram.token_env, "").strip()
     if not token:
         print(
