@@ -54,6 +54,8 @@ class NewsItem:
     breaking: bool
     published: datetime | None = None
     image: str | None = None
+    # Key of an earlier item this one corrects (an edited ticker headline): its sent messages are edited.
+    revises: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """A JSON-safe dict, for storing in the outbox's item table."""
@@ -67,6 +69,7 @@ class NewsItem:
             "breaking": self.breaking,
             "published": self.published.isoformat() if self.published else None,
             "image": self.image,
+            "revises": self.revises,
         }
 
     @classmethod
@@ -82,4 +85,5 @@ class NewsItem:
             breaking=bool(data.get("breaking")),
             published=datetime.fromisoformat(published) if isinstance(published, str) else None,
             image=data.get("image"),  # type: ignore[arg-type]
+            revises=data.get("revises"),  # type: ignore[arg-type]
         )
