@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bot.standins.news_site import SampleNewsSite
+from bot.standins.telegram_api import FakeBotAPI
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -15,3 +19,19 @@ def shared_dir() -> Path:
     if not (SHARED / "corpus").is_dir():
         pytest.skip(f"needs the shared corpus at {SHARED} (absent in this clone)")
     return SHARED
+
+
+@pytest.fixture
+def site() -> Iterator[SampleNewsSite]:
+    """The sample Arabic news site, served on loopback for one test."""
+    with SampleNewsSite() as running:
+        yield running
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotAPI]:
+    """The Telegram Bot API stand-in, with the demo configuration's channels registered."""
+    with FakeBotAPI() as running:
+        for channel in ("@nashra_breaking", "@nashra_sport"):
+            running.add_chat(channel, type="channel", title=channel)
+        yield running

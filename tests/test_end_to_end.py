@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from telegram.ext import Application
 
 from bot.config import Config
@@ -17,20 +15,6 @@ from bot.store import Store
 from jobs.canonical import canonical_url
 
 READER = 5001
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        for channel in ("@nashra_breaking", "@nashra_sport"):
-            running.add_chat(channel, type="channel", title=channel)
-        yield running
 
 
 def store_of(app: Application) -> Store:

@@ -76,18 +76,6 @@ def feed(name: str, url: str) -> dict[str, str]:
     return {"name": name, "kind": "feed", "url": url, "interval": "1s"}
 
 
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        yield running
-
-
 async def test_broken_sources_are_logged_by_name_and_others_go_on(
     site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
