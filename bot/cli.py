@@ -12,6 +12,7 @@ from bot.app import build_application
 from bot.config import ConfigError, load_config
 from bot.demo import run_demo
 from bot.logs import setup_logging
+from bot.storage import DataLock
 from bot.store import Store, StoreError
 
 # Exit code for "the operator must fix something" (bad config, missing token, damaged data file).
@@ -46,6 +47,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     setup_logging(token)
-    app = build_application(config, token, Store(config.storage.path))
-    app.run_polling()
+    lock = DataLock(config.storage.path)
+    try:
+        store = Store(config.storage.path, retention_days=config.storage.retention_days)
+        build_application(config, token, store).run_polling()
+    finally:
+        lock.release()
     return 0
