@@ -8,10 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+from bot import store_cli
 from bot.app import build_application
 from bot.config import ConfigError, load_config
 from bot.demo import run_demo
 from bot.logs import setup_logging
+from bot.storage import DataLock
 from bot.store import Store, StoreError
 
 # Exit code for "the operator must fix something" (bad config, missing token, damaged data file).
@@ -27,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=_run)
     demo = commands.add_parser("demo", help="offline demo: sample site + local Telegram stand-in")
     demo.set_defaults(handler=lambda _args: asyncio.run(run_demo()))
+    store_cli.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -46,6 +49,10 @@ def _run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     setup_logging(token)
-    app = build_application(config, token, Store(config.storage.path))
-    app.run_polling()
+    lock = DataLock(config.storage.path)
+    try:
+        store = Store(config.storage.path, retention_days=config.storage.retention_days)
+        build_application(config, token, store).run_polling()
+    finally:
+        lock.release()
     return 0

@@ -57,6 +57,8 @@ class TelegramSettings(_Strict):
 
 class StorageSettings(_Strict):
     path: Path = Path("data/nashra.json")
+    # Seen items are forgotten after this; longer than any feed or ticker keeps an item listed.
+    retention_days: int = Field(30, ge=1, le=3650)
 
 
 class DeliverySettings(_Strict):

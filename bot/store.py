@@ -1,8 +1,17 @@
-"""Nashra's state in TinyDB: what was seen, who subscribed, what is still to be sent.
+"""Nashra's state: what was seen, who subscribed, what is still to be sent — crash-safe, and fast at 1M items.
 
-Stock TinyDB rewrites its file in place on every change, so a crash mid-write loses everything.
-Here TinyDB works on memory and `Store.commit()` is the only durability point: it writes a new file,
-fsyncs it and atomically replaces the old one, so the file on disk is always a complete snapshot.
+Two kinds of state, two files, so a durable write never costs more than the change it makes:
+
+* `nashra.json` — subscribers (and any other small settings table) in TinyDB's JSON layout. It changes
+  only when a reader does something, is small, and is replaced atomically (temp file, fsync, rename).
+* `nashra.json.d/YYYY-MM-DD.jsonl` — a journal sharded by day. Each commit appends one line holding
+  everything the poll or delivery changed (seen marks, items, source state, outbox entries and acks) with
+  one fsync, so the seen marks and the deliveries they promise become durable together. Retention deletes
+  whole expired day files, first carrying still-needed records (pending deliveries, their items, the
+  latest source state) into today's file.
+
+Everything lives in memory; seen keys are held as 64-bit hashes so a million of them fit in well under
+300 MB. `commit()` is the only durability point, and its disk work runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -10,79 +19,71 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
+import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
-SCHEMA_VERSION = 1
+from bot.storage import Journal, StoreError, day_name, write_atomically
 
+__all__ = ["Delivery", "Store", "StoreError", "key_id", "write_atomically"]
 
-class StoreError(Exception):
-    """The data file cannot be used; the message says which file and what to do."""
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+# Longer than any feed or ticker keeps an item, so nothing expires while a source still lists it.
+DEFAULT_RETENTION_DAYS = 30
+SECONDS_PER_DAY = 86_400
 
 
 class MemoryFirstStorage(Storage):
     """A TinyDB storage that keeps the database in memory and writes only when told to."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._data: dict[str, dict[str, Any]] = _load(path)
+    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
+        self.tables = data
 
     def read(self) -> dict[str, dict[str, Any]]:
-        return self._data
+        return self.tables
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._data = data
+        self.tables = data
 
     def snapshot(self) -> bytes:
         """Serialise now, on the caller's thread, so later changes cannot tear the written copy."""
-        return json.dumps(self._data, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(self.tables, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _load(path: Path) -> dict[str, dict[str, Any]]:
-    """Read the file, refusing a damaged one rather than starting empty and overwriting it."""
+def _load_settings(path: Path) -> tuple[dict[str, dict[str, Any]], bytes]:
+    """Read the settings file, refusing a damaged one rather than starting empty and overwriting it."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return {}, b""
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("top level is not an object")
+        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+            raise ValueError("top level is not an object of tables")
     except ValueError as exc:
         raise StoreError(
-            f"{path} is damaged ({exc}); it was left untouched. Restore it from a backup or move it "
-            "aside to start with an empty store."
+            f"{path} is damaged ({exc}); it was left untouched. Restore {backup_path(path)} (the copy "
+            "taken at the last clean start) over it, or move it aside to start with no subscribers."
         ) from None
-    return data
+    return data, raw
 
 
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Write to a temporary file, fsync, rename over the target, fsync the folder: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+def backup_path(path: Path) -> Path:
+    """The settings file as it was at the last clean start."""
+    return path.with_name(path.name + ".bak")
+
+
+def journal_folder(path: Path) -> Path:
+    return path.with_name(path.name + ".d")
 
 
 def key_id(key: str) -> int:
@@ -102,83 +103,217 @@ class Delivery:
 
 
 class Store:
-    """The single owner of the TinyDB file; every read and write in the bot goes through it."""
+    """The single owner of the state; every read and write in the bot goes through it."""
 
-    def __init__(self, path: Path) -> None:
-        self._storage: MemoryFirstStorage | None = None
-        self._db = TinyDB(path, storage=self._make_storage)
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._path = Path(path)
+        self._retention_days = retention_days
+        self._clock = clock
+        self._journal = Journal(journal_folder(self._path))
+        tables, raw = _load_settings(self._path)
+        schema = tables.get("meta", {}).get("1", {}).get("schema", 1 if tables else SCHEMA_VERSION)
+        if schema > SCHEMA_VERSION:
+            raise StoreError(f"{self._path} has schema {schema}, newer than this nashra ({SCHEMA_VERSION})")
+        if schema == 1:
+            tables = self._migrate_from_1(tables, raw)
+        self._storage = MemoryFirstStorage(tables)
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._settings_dirty = not raw
+        self._settings_tables()["meta"]["1"] = {"schema": SCHEMA_VERSION}
         self._commit_lock = asyncio.Lock()
-        self._dirty = False
-        meta = self._db.table("meta")
-        if not meta.contains(doc_id=1):
-            meta.insert(Document({"schema": SCHEMA_VERSION}, doc_id=1))
+        self._seen: set[int] = set()
+        self._seen_by_day: dict[int, list[int]] = {}
+        self._items: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._sources: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._outbox: dict[int, tuple[int, Delivery]] = {}
+        self._next_delivery = 1
+        for day, batch in self._journal.replay():
+            self._apply(day, batch)
+        self._batch: dict[str, Any] = {}
+        if raw and schema == SCHEMA_VERSION:
+            write_atomically(backup_path(self._path), raw)
 
-    def _make_storage(self, path: Path) -> MemoryFirstStorage:
-        self._storage = MemoryFirstStorage(Path(path))
-        return self._storage
+    # --- loading ----------------------------------------------------------------------------
+
+    def _apply(self, day: int, batch: dict[str, Any]) -> None:
+        """Replay one committed batch into memory; later batches win, so replay is idempotent."""
+        for keys in batch.get("seen", {}).values():
+            self._remember(keys, day)
+        for key, item in batch.get("items", {}).items():
+            self._items[key] = (day, item)
+        for name, state in batch.get("sources", {}).items():
+            self._sources[name] = (day, state)
+        for ident, chat, key, prio, lang in batch.get("add", ()):
+            self._outbox[ident] = (day, Delivery(ident, chat, key, prio, lang))
+            self._next_delivery = max(self._next_delivery, ident + 1)
+        for ident in batch.get("done", ()):
+            self._outbox.pop(ident, None)
+
+    def _remember(self, keys: Iterable[str], day: int) -> list[str]:
+        """Add keys to the in-memory seen set; returns those that were new."""
+        fresh = []
+        bucket = self._seen_by_day.setdefault(day, [])
+        for key in keys:
+            digest = hash(key)
+            if digest not in self._seen:
+                self._seen.add(digest)
+                bucket.append(digest)
+                fresh.append(key)
+        return fresh
+
+    def _migrate_from_1(self, tables: dict[str, dict[str, Any]], raw: bytes) -> dict[str, dict[str, Any]]:
+        """Schema 1 kept everything in one file; split it, after keeping a copy of the original."""
+        backup = self._path.with_name(self._path.name + ".schema1.bak")
+        write_atomically(backup, raw)
+        log.warning("migrating %s from schema 1 to %d; the original is kept as %s", self._path, 2, backup)
+        now = self._clock()
+        batches: dict[int, list[bytes]] = {}
+        by_day: dict[int, list[str]] = {}
+        for doc in tables.get("seen", {}).values():
+            by_day.setdefault(int(doc.get("at", now) // SECONDS_PER_DAY), []).append(doc["key"])
+        for day, keys in by_day.items():
+            batches.setdefault(day, []).append(_line({"seen": {"migrated": keys}}))
+        live = {
+            "items": {
+                doc["key"]: {k: v for k, v in doc.items() if k != "key"} | {"key": doc["key"]}
+                for doc in tables.get("items", {}).values()
+            },
+            "sources": {doc["name"]: doc for doc in tables.get("sources", {}).values()},
+            "add": [
+                [int(ident), d["chat_id"], d["item_key"], d["priority"], d["language"]]
+                for ident, d in tables.get("outbox", {}).items()
+            ],
+        }
+        batches.setdefault(int(now // SECONDS_PER_DAY), []).append(_line(live))
+        self._journal.replace_with(batches)
+        settings = {
+            name: t for name, t in tables.items() if name not in {"seen", "items", "sources", "outbox"}
+        }
+        settings["meta"] = {"1": {"schema": SCHEMA_VERSION}}
+        write_atomically(self._path, json.dumps(settings, ensure_ascii=False).encode())
+        return settings
+
+    # --- durability -------------------------------------------------------------------------
 
     @property
     def path(self) -> Path:
-        assert self._storage is not None
-        return self._storage.path
+        return self._path
+
+    def _settings_tables(self) -> dict[str, dict[str, Any]]:
+        self._settings_dirty = True
+        tables = self._storage.tables
+        for name in ("meta", "subscribers"):
+            tables.setdefault(name, {})
+        return tables
 
     def _table(self, name: str) -> Table:
-        """A table about to be written: the next commit has something to save."""
-        self._dirty = True
+        """A TinyDB table in the settings file, about to be written: the next commit saves the file."""
+        self._settings_dirty = True
         return self._db.table(name)
+
+    def _today(self) -> int:
+        return int(self._clock() // SECONDS_PER_DAY)
+
+    def _prepare(self) -> tuple[int, bytes | None, bytes | None, list[int]]:
+        """On the loop: expire old days and serialise what changed, so the thread writes a frozen copy."""
+        today = self._today()
+        expired = self._expire(today)
+        line = _line(self._batch) if self._batch else None
+        self._batch = {}
+        settings = self._storage.snapshot() if self._settings_dirty else None
+        self._settings_dirty = False
+        return today, line, settings, expired
+
+    def _write(self, today: int, line: bytes | None, settings: bytes | None, expired: list[int]) -> None:
+        """Journal first: a settings file that got ahead of the journal could never be reconciled."""
+        if line is not None:
+            self._journal.append(today, line)
+        if settings is not None:
+            write_atomically(self._path, settings)
+        for day in expired:
+            self._journal.drop(day)
 
     async def commit(self) -> None:
         """Make every change so far durable; callers await this before acting on the change."""
         async with self._commit_lock:
-            if not self._dirty:
-                return
-            assert self._storage is not None
-            payload = self._storage.snapshot()
-            self._dirty = False
-            await asyncio.to_thread(write_atomically, self.path, payload)
+            work = self._prepare()
+            if work[1] is not None or work[2] is not None or work[3]:
+                await asyncio.to_thread(self._write, *work)
 
     def commit_now(self) -> None:
         """Synchronous commit for shutdown and command-line tools outside the event loop."""
-        assert self._storage is not None
-        if self._dirty:
-            write_atomically(self.path, self._storage.snapshot())
-            self._dirty = False
+        self._write(*self._prepare())
+
+    def _expire(self, today: int) -> list[int]:
+        """Forget days past retention, carrying what is still needed into the batch being committed."""
+        cutoff = today - self._retention_days
+        expired = [day for day in self._journal.days() if day < cutoff]
+        expired += [day for day in self._seen_by_day if day < cutoff and day not in expired]
+        if not expired:
+            return []
+        gone = set(expired)
+        for day in gone:
+            self._seen.difference_update(self._seen_by_day.pop(day, ()))
+            log.info("seen items of %s are past retention; forgetting them", day_name(day))
+        needed = {d.item_key for day, d in self._outbox.values()}
+        for ident, (day, delivery) in list(self._outbox.items()):
+            if day in gone:
+                self._queue_delivery(delivery)
+                self._outbox[ident] = (today, delivery)
+        for key, (day, item) in list(self._items.items()):
+            if day in gone:
+                if key in needed:
+                    self.put_item(key, item)
+                else:
+                    del self._items[key]
+        for name, (day, state) in list(self._sources.items()):
+            if day in gone:
+                self._batch.setdefault("sources", {})[name] = state
+                self._sources[name] = (today, state)
+        return sorted(gone)
 
     # --- seen items -------------------------------------------------------------------------
 
     def is_seen(self, key: str) -> bool:
-        return self._db.table("seen").contains(doc_id=key_id(key))
+        return hash(key) in self._seen
 
     def mark_seen(self, keys: Iterable[str], source: str) -> None:
-        now = time.time()
-        docs = [Document({"key": k, "source": source, "at": now}, doc_id=key_id(k)) for k in set(keys)]
-        fresh = [d for d in docs if not self.is_seen(d["key"])]
+        fresh = self._remember(dict.fromkeys(keys), self._today())
         if fresh:
-            self._table("seen").insert_multiple(fresh)
+            self._batch.setdefault("seen", {}).setdefault(source, []).extend(fresh)
 
     # --- sources ----------------------------------------------------------------------------
 
     def source_state(self, name: str) -> dict[str, Any]:
-        doc = self._db.table("sources").get(doc_id=key_id(name))
-        return dict(doc) if doc else {}
+        found = self._sources.get(name)
+        return dict(found[1]) if found else {}
 
     def update_source_state(self, name: str, **fields: Any) -> None:
         state = self.source_state(name) | fields | {"name": name}
-        self._table("sources").upsert(Document(state, doc_id=key_id(name)))
+        self._sources[name] = (self._today(), state)
+        self._batch.setdefault("sources", {})[name] = state
 
     # --- items (what the outbox refers to) ---------------------------------------------------
 
     def put_item(self, key: str, item: dict[str, Any]) -> None:
-        self._table("items").upsert(Document(item | {"key": key}, doc_id=key_id(key)))
+        stored = item | {"key": key}
+        self._items[key] = (self._today(), stored)
+        self._batch.setdefault("items", {})[key] = stored
 
     def item(self, key: str) -> dict[str, Any] | None:
-        doc = self._db.table("items").get(doc_id=key_id(key))
-        return dict(doc) if doc else None
+        found = self._items.get(key)
+        return dict(found[1]) if found else None
 
     # --- subscribers ------------------------------------------------------------------------
 
     def subscriber(self, chat_id: int) -> dict[str, Any] | None:
-        doc = self._db.table("subscribers").get(doc_id=key_id(str(chat_id)))
+        doc = self._storage.tables.get("subscribers", {}).get(str(key_id(str(chat_id))))
         return dict(doc) if doc else None
 
     def save_subscriber(self, chat_id: int, **fields: Any) -> None:
@@ -186,26 +321,36 @@ class Store:
         if "categories" in fields:
             fields["categories"] = sorted(set(fields["categories"]))
         doc = (self.subscriber(chat_id) or {"categories": []}) | fields | {"chat_id": chat_id}
-        self._table("subscribers").upsert(Document(doc, doc_id=key_id(str(chat_id))))
+        self._settings_tables()["subscribers"][str(key_id(str(chat_id)))] = doc
 
     def subscribers(self) -> Iterator[dict[str, Any]]:
-        yield from self._db.table("subscribers").all()
+        yield from (dict(doc) for doc in self._storage.tables.get("subscribers", {}).values())
 
     # --- outbox -----------------------------------------------------------------------------
 
+    def _queue_delivery(self, delivery: Delivery) -> None:
+        self._batch.setdefault("add", []).append(
+            [delivery.id, delivery.chat_id, delivery.item_key, delivery.priority, delivery.language]
+        )
+
     def enqueue(self, deliveries: Iterable[tuple[int | str, str, int, str]]) -> None:
         """Queue (chat, item key, priority, language) deliveries; lower priority numbers go first."""
-        docs = [
-            {"chat_id": chat, "item_key": key, "priority": prio, "language": lang, "created": time.time()}
-            for chat, key, prio, lang in deliveries
-        ]
-        if docs:
-            self._table("outbox").insert_multiple(docs)
+        today = self._today()
+        for chat, key, prio, lang in deliveries:
+            delivery = Delivery(self._next_delivery, chat, key, prio, lang)
+            self._next_delivery += 1
+            self._outbox[delivery.id] = (today, delivery)
+            self._queue_delivery(delivery)
 
     def pending(self) -> list[Delivery]:
-        docs = sorted(self._db.table("outbox").all(), key=lambda d: (d["priority"], d.doc_id))
-        return [Delivery(d.doc_id, d["chat_id"], d["item_key"], d["priority"], d["language"]) for d in docs]
+        return sorted((d for _, d in self._outbox.values()), key=lambda d: (d.priority, d.id))
 
     def done(self, delivery: Delivery) -> None:
         """Forget a delivery that Telegram accepted (or that can never be delivered)."""
-        self._table("outbox").remove(doc_ids=[delivery.id])
+        if self._outbox.pop(delivery.id, None) is not None:
+            self._batch.setdefault("done", []).append(delivery.id)
+
+
+def _line(batch: dict[str, Any]) -> bytes:
+    """One journal line: compact JSON, Arabic kept readable, newline-terminated so a tear is visible."""
+    return json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"

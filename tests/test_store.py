@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from bot.store import Store, StoreError
+from bot.cli import main
+from bot.storage import DataLock
+from bot.store import Store, StoreError, key_id
 
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
@@ -60,3 +65,176 @@ def test_damaged_file_is_refused_and_left_untouched(tmp_path: Path, damage: byte
     with pytest.raises(StoreError, match=str(path)):
         Store(path)
     assert path.read_bytes() == damage
+
+
+DAY = 86_400.0
+
+
+class Clock:
+    """A settable clock, so retention can be tested without waiting a month."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def journal_files(path: Path) -> list[Path]:
+    return sorted((path.parent / (path.name + ".d")).glob("*.jsonl"))
+
+
+async def test_a_crash_mid_append_loses_only_the_unacknowledged_commit(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.mark_seen(["url:a"], "s")
+    await store.commit()
+    (day_file,) = journal_files(path)
+    with day_file.open("ab") as torn:  # what a SIGKILL in the middle of write() leaves behind
+        torn.write(b'{"seen":{"s":["url:b"')
+
+    again = Store(path)
+    assert again.is_seen("url:a") and not again.is_seen("url:b")
+    again.mark_seen(["url:c"], "s")
+    await again.commit()  # the torn bytes are cut off before appending, so the file stays readable
+    third = Store(path)
+    assert third.is_seen("url:a") and third.is_seen("url:c") and not third.is_seen("url:b")
+
+
+async def test_a_damaged_journal_line_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    for key in ("url:a", "url:b"):
+        store.mark_seen([key], "s")
+        await store.commit()
+    (day_file,) = journal_files(path)
+    damaged = day_file.read_bytes().replace(b"url:a", b'url"a', 1)
+    day_file.write_bytes(damaged)
+    with pytest.raises(StoreError, match=rf"{day_file}.*line 1"):
+        Store(path)
+    assert day_file.read_bytes() == damaged
+
+
+async def test_damaged_settings_file_names_the_backup_taken_at_the_last_clean_start(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.save_subscriber(7, categories=["sport"], language="ar")
+    await store.commit()
+    Store(path)  # a clean start keeps a copy
+    path.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(StoreError, match=r"nashra\.json\.bak") as refused:
+        Store(path)
+    assert str(path) in str(refused.value)
+    backup = tmp_path / "nashra.json.bak"
+    path.write_bytes(backup.read_bytes())
+    assert Store(path).subscriber(7)["categories"] == ["sport"]
+
+
+async def test_a_poll_commit_appends_to_the_journal_and_leaves_the_subscribers_file_alone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.save_subscriber(1, categories=["sport"], language="ar")
+    await store.commit()
+    settings_before = path.stat()
+    sizes = []
+    for n in range(5):
+        store.mark_seen([f"url:{n}"], "s")
+        store.enqueue([(1, f"url:{n}", 3, "ar")])
+        store.update_source_state("s", last_success_at=n)
+        await store.commit()
+        sizes.append(journal_files(path)[0].stat().st_size)
+    assert path.stat().st_ino == settings_before.st_ino  # not replaced
+    growth = [b - a for a, b in itertools.pairwise(sizes)]
+    assert max(growth) - min(growth) <= 2  # each commit costs its own change, not the whole store
+
+
+async def test_seen_items_expire_after_retention_but_pending_deliveries_do_not(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    store = Store(path, retention_days=30, clock=clock)
+    store.mark_seen(["url:old"], "s")
+    store.put_item("url:old", {"title": "old"})
+    store.enqueue([(9, "url:old", 3, "ar")])
+    store.update_source_state("s", seeded=True)
+    await store.commit()
+    clock.now += 10 * DAY
+    store.mark_seen(["url:recent"], "s")
+    await store.commit()
+    assert len(journal_files(path)) == 2
+
+    clock.now += 25 * DAY
+    await store.commit()
+    assert len(journal_files(path)) == 2  # the first day left, today's file holds what was carried over
+    reopened = Store(path, retention_days=30, clock=clock)
+    assert not reopened.is_seen("url:old") and reopened.is_seen("url:recent")
+    assert [(d.chat_id, d.item_key) for d in reopened.pending()] == [(9, "url:old")]
+    assert reopened.item("url:old")["title"] == "old"
+    assert reopened.source_state("s")["seeded"] is True
+
+
+async def test_every_file_written_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "nashra.json"
+    store = Store(path)
+    store.save_subscriber(1, categories=["sport"], language="ar")
+    store.mark_seen(["url:a"], "s")
+    await store.commit()
+    Store(path)
+    written = [p for p in path.parent.rglob("*") if p.is_file()]
+    assert len(written) >= 3
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {p.name: 0o600 for p in written}
+
+
+def test_schema_1_file_is_migrated_after_keeping_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    at = 1_750_000_000.0
+    v1 = {
+        "meta": {"1": {"schema": 1}},
+        "seen": {
+            "11": {"key": "url:a", "source": "s", "at": at},
+            "12": {"key": "text:x", "source": "t", "at": at},
+        },
+        "sources": {"5": {"name": "s", "seeded": True}},
+        "items": {"6": {"key": "url:a", "title": "عنوان"}},
+        "subscribers": {str(key_id("42")): {"chat_id": 42, "categories": ["sport"], "language": "ar"}},
+        "outbox": {"3": {"chat_id": 42, "item_key": "url:a", "priority": 3, "language": "ar", "created": at}},
+    }
+    original = json.dumps(v1).encode()
+    path.write_bytes(original)
+
+    store = Store(path, clock=Clock(at + DAY))
+    assert (tmp_path / "nashra.json.schema1.bak").read_bytes() == original
+    assert json.loads(path.read_bytes())["meta"]["1"]["schema"] == 2
+    for opened in (store, Store(path, clock=Clock(at + DAY))):
+        assert opened.is_seen("url:a") and opened.is_seen("text:x") and not opened.is_seen("url:b")
+        assert opened.subscriber(42)["categories"] == ["sport"]
+        assert opened.source_state("s")["seeded"] is True
+        assert opened.item("url:a")["title"] == "عنوان"
+        assert [(d.id, d.chat_id) for d in opened.pending()] == [(3, 42)]
+
+
+def test_a_file_from_a_newer_nashra_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    path.write_text('{"meta": {"1": {"schema": 99}}}')
+    with pytest.raises(StoreError, match="schema 99"):
+        Store(path)
+
+
+def test_a_second_bot_on_the_same_data_file_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "nashra.json"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\npath = "{data}"\n[[categories]]\nslug = "sport"\nar = "رياضة"\nen = "Sport"\n'
+    )
+    monkeypatch.setenv("NASHRA_BOT_TOKEN", "1:x")
+    first = DataLock(data)
+    try:
+        assert main(["run", "-c", str(config)]) == 2
+    finally:
+        first.release()
+    error = capsys.readouterr().err
+    assert f"{data} is in use by another nashra process (pid {os.getpid()}" in error
+    assert not data.exists()  # the refused bot touched nothing
