@@ -111,6 +111,9 @@ async def stop_broadcasting(app: Application) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    queued = len(app.bot_data["store"].pending())
+    if queued:
+        log.info("stopped sending; %d deliveries stay queued for the next start", queued)
 
 
 def install_reload(app: Application) -> None:
