@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CommandHandler,
@@ -16,10 +14,13 @@ from telegram.ext import (
 )
 from telegram.ext import MessageHandler as _MessageHandler
 
+from bot import metrics
 from bot.broadcaster import Broadcaster
 from bot.commands import ReaderCommands
 from bot.config import Config, Source
+from bot.ops import start_ops, stop_ops
 from bot.poller import Poller
+from bot.reload import install_reload, poll_job_name, stop_broadcasting, uninstall_reload
 from bot.store import Store
 from jobs.fetch import new_client
 
@@ -31,7 +32,7 @@ POLL_JOB_KWARGS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": N
 
 def build_application(config: Config, token: str, store: Store) -> Application:
     """The whole bot, ready for `run_polling()` or for tests to start by hand."""
-    builder = ApplicationBuilder().token(token).rate_limiter(AIORateLimiter())
+    builder = ApplicationBuilder().token(token).rate_limiter(metrics.CountingRateLimiter())
     if config.telegram.api_base_url:
         builder = builder.base_url(config.telegram.api_base_url)
     app = builder.post_init(_start_services).post_stop(_stop_services).build()
@@ -55,28 +56,34 @@ async def _start_services(app: Application) -> None:
     config: Config = app.bot_data["config"]
     store: Store = app.bot_data["store"]
     client = new_client()
+    metrics.instrument(client)
     broadcaster = Broadcaster(app.bot, store, config)
     poller = Poller(config, store, client, broadcaster.wake)
     app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller)
     app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))
-    assert app.job_queue is not None
     for source in config.sources:
-        app.job_queue.run_repeating(
-            _poll_job,
-            interval=source.interval,
-            first=0,
-            name=f"poll:{source.name}",
-            data=source,
-            job_kwargs=POLL_JOB_KWARGS,
-        )
+        schedule_poll(app, source)
+    start_ops(app)
+    install_reload(app)
+
+
+def schedule_poll(app: Application, source: Source) -> None:
+    """One repeating job per source, first run now; reload.py calls this for added or changed sources."""
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        _poll_job,
+        interval=source.interval,
+        first=0,
+        name=poll_job_name(source.name),
+        data=source,
+        job_kwargs=POLL_JOB_KWARGS,
+    )
 
 
 async def _stop_services(app: Application) -> None:
-    task: asyncio.Task[None] | None = app.bot_data.get("broadcast_task")
-    if task:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    uninstall_reload(app)
+    await stop_broadcasting(app)
+    stop_ops(app)
     if "client" in app.bot_data:
         await app.bot_data["client"].aclose()
     await app.bot_data["store"].commit()
@@ -84,7 +91,7 @@ async def _stop_services(app: Application) -> None:
 
 async def _keep_broadcasting(broadcaster: Broadcaster) -> None:
     """The broadcaster must outlive any single bug: log it and carry on after a pause."""
-    while True:
+    while not broadcaster.stopping:
         try:
             await broadcaster.run()
         except asyncio.CancelledError:
@@ -98,8 +105,12 @@ async def _poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert context.job is not None
     source: Source = context.job.data  # type: ignore[assignment]
     poller: Poller = context.bot_data["poller"]
+    metrics.poll_started(source.name)
     try:
-        await poller.poll(source)
+        result = await poller.poll(source)
+        metrics.poll_finished(
+            result.source, result.found, result.new, seeded=result.seeded, error=result.error
+        )
     except Exception:
         log.exception("poll of %r failed unexpectedly; it will run again next interval", source.name)
 

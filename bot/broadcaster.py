@@ -34,6 +34,7 @@ class Broadcaster:
         self._wake = asyncio.Event()
         self._paused_until: dict[int | str, float] = {}
         self.sent_count = 0
+        self.stopping = False  # set by a graceful stop: finish the send in progress, start no other
 
     def wake(self) -> None:
         """Tell the broadcaster the outbox has something new."""
@@ -41,7 +42,7 @@ class Broadcaster:
 
     async def run(self) -> None:
         """Drain, then sleep until woken or the idle check is due; forever, until cancelled."""
-        while True:
+        while not self.stopping:
             self._wake.clear()
             await self.drain()
             with contextlib.suppress(TimeoutError):
@@ -54,6 +55,8 @@ class Broadcaster:
     async def drain(self) -> None:
         """Send every pending delivery whose chat is not paused, highest priority first."""
         for delivery in self._store.pending():
+            if self.stopping:
+                return
             if self._paused_until.get(delivery.chat_id, 0.0) > time.monotonic():
                 continue
             if not await self._deliver(delivery):

@@ -78,6 +78,22 @@ class DeliverySettings(_Strict):
         return value
 
 
+class OpsSettings(_Strict):
+    """How an operator watches and stops the bot; changes here need a restart."""
+
+    # The HTTP endpoint (/healthz, /metrics, /status) is off unless asked for, and loopback-only by default.
+    http: bool = False
+    host: str = "127.0.0.1"
+    # 0 asks the system for any free port (tests use it); the bound port is logged.
+    port: int = Field(default=8787, ge=0, le=65535)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # On SIGTERM/SIGINT the send in progress may finish within this time before it is cut off.
+    stop_timeout: Duration = timedelta(seconds=10)
+    # Where `nashra run` writes its process id for `nashra reload`; default: beside the data file.
+    pid_file: Path | None = None
+
+
 class Category(_Strict):
     slug: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     ar: str
@@ -136,6 +152,7 @@ class Config(_Strict):
     telegram: TelegramSettings = TelegramSettings()
     storage: StorageSettings = StorageSettings()
     delivery: DeliverySettings = DeliverySettings()
+    ops: OpsSettings = OpsSettings()
     categories: tuple[Category, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = ()
     channels: tuple[Channel, ...] = ()
@@ -153,6 +170,11 @@ class Config(_Strict):
                 if slug not in slugs:
                     raise _UnknownCategory(f"channels[{i}].categories", slug, slugs)
         return self
+
+    @property
+    def pid_file(self) -> Path:
+        """The file `nashra reload` reads to find the running bot."""
+        return self.ops.pid_file or self.storage.path.with_suffix(".pid")
 
     def category(self, slug: str) -> Category:
         """The category with this slug (slugs are validated to exist wherever they are referenced)."""

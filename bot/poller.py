@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot import metrics
 from bot.config import Config, Source
 from bot.routing import targets
 from bot.store import Store
@@ -78,6 +79,7 @@ class Poller:
             self._store.mark_seen({candidate_key(candidate), item.key}, source.name)
         self._store.update_source_state(source.name, last_success_at=time.time(), last_error=None)
         await self._store.commit()
+        metrics.items_found(items)
         if items:
             log.info("source %r: %d new of %d", source.name, len(items), len(candidates))
             self._on_new()
@@ -139,6 +141,7 @@ class Poller:
         try:
             page = await fetch(self._client, candidate.url)
         except FetchError as exc:
+            metrics.extraction_failed(source.name)
             log.warning("source %r: article unavailable, using the listing's text: %s", source.name, exc)
             return None
         html = decode_html(page.body, page.content_type)

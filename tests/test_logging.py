@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,3 +57,44 @@ async def test_a_debug_run_never_prints_the_token(
     assert "sendMessage" in logged  # the requests were logged ...
     assert TOKEN not in logged and TOKEN.split(":")[1] not in logged  # ... without the token
     assert TOKEN not in (tmp_path / "nashra.json").read_text()
+
+
+def test_json_lines_are_one_object_per_event_and_never_hold_the_token(
+    capsys: pytest.CaptureFixture[str], restore_root_logging: None
+) -> None:
+    setup_logging(TOKEN, logging.DEBUG, "json")
+    log = logging.getLogger("bot.test")
+    log.info("sent to chat %s via /bot%s/sendMessage", 42, TOKEN, extra={"chat": 42})
+    log.debug("source %r said:\nline two", "feed", extra={"source": "feed", "url": f"/bot{TOKEN}/x"})
+    try:
+        raise ValueError(f"bad url /bot{TOKEN}/getMe")
+    except ValueError:
+        log.exception("poll failed")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3  # a newline in a message or a traceback stays inside its one line
+    entries = [json.loads(line) for line in lines]
+    assert entries[0]["chat"] == 42 and entries[0]["level"] == "INFO" and entries[0]["logger"] == "bot.test"
+    assert entries[1]["source"] == "feed" and entries[1]["message"] == "source 'feed' said:\nline two"
+    assert "ValueError" in entries[2]["exception"]
+    assert (
+        TOKEN not in "\n".join(lines)
+        and REDACTED in entries[2]["exception"]
+        and REDACTED in entries[1]["url"]
+    )
+
+
+def test_text_lines_cannot_be_split_by_a_scraped_newline(
+    capsys: pytest.CaptureFixture[str], restore_root_logging: None
+) -> None:
+    setup_logging(TOKEN, logging.INFO)
+    logging.getLogger("bot.test").warning("title %r", "first\nFAKE ERROR line")
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith("title 'first\\nFAKE ERROR line'")
+
+
+def test_percent_encoded_token_is_redacted_too() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "GET /bot987654%3ASECRET-token-value/x", None, None
+    )
+    TokenFilter(TOKEN).filter(record)
+    assert "SECRET" not in record.getMessage()

@@ -1,0 +1,225 @@
+"""Prometheus metrics: named counters the poller and broadcaster bump, and gauges read from the store.
+
+Counters live in prometheus_client's default registry (beside its process and GC metrics) and count since
+the process started. Whatever the store already knows (outbox depth, subscribers, last successful poll) is
+read at scrape time by `StoreCollector` instead of being mirrored in a second place that could drift.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections import Counter as Tally
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from telegram._utils.types import JSONDict
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter
+
+from bot.config import Config
+from bot.store import Store
+from jobs.records import NewsItem
+
+if TYPE_CHECKING:
+    pass  # the poller imports this module
+
+# The source whose poll is running in this task, so HTTP hooks can label fetches without extra plumbing.
+CURRENT_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("nashra_source", default="")
+# The status page shows this many of the latest items, and a day of hourly counts for its chart.
+RECENT_ITEMS = 20
+HISTORY_HOURS = 24
+
+ITEMS_DISCOVERED = Counter("nashra_items_discovered", "Items listed by a source's page", ["source"])
+ITEMS_NEW = Counter("nashra_items_new", "Items not seen before, queued for delivery", ["source"])
+ITEMS_DUPLICATE = Counter("nashra_items_duplicate", "Listed items already seen", ["source"])
+POLL_FAILURES = Counter("nashra_poll_failures", "Polls that could not read the source", ["source"])
+EXTRACTION_FAILURES = Counter(
+    "nashra_extraction_failures",
+    "Articles whose page could not be read; the listing's text was used",
+    ["source"],
+)
+FETCH_SECONDS = Histogram(
+    "nashra_fetch_duration_seconds",
+    "Time to the response headers of each request made while polling a source",
+    ["source"],
+    # News sites answer in tens of milliseconds to tens of seconds; the fetch timeout caps the top.
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+FETCH_RESPONSES = Counter(
+    "nashra_fetch_responses", "HTTP answers while polling, by status", ["source", "code"]
+)
+MESSAGES_SENT = Counter("nashra_messages_sent", "Messages Telegram accepted")
+MESSAGES_FAILED = Counter(
+    "nashra_messages_failed", "Deliveries given up (never retried), by reason", ["kind"]
+)
+MESSAGES_RETRIED = Counter(
+    "nashra_messages_retried", "Failed sends kept for another try, by reason", ["kind"]
+)
+FLOOD_PAUSES = Counter("nashra_flood_pauses", "Times Telegram answered 429 and a chat was paused")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A new item as the status page lists it."""
+
+    at: float
+    source: str
+    title: str
+    url: str | None
+
+
+class Activity:
+    """In-memory history for /status and /healthz: recent items, items per hour, finished polls."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.recent: deque[Found] = deque(maxlen=RECENT_ITEMS)
+        self.per_hour: Tally[int] = Tally()
+        self.poll_finished: dict[str, float] = {}
+        self.sends: deque[float] = deque()
+
+    def items_per_hour(self, now: float) -> list[int]:
+        """Counts for the last HISTORY_HOURS hours, oldest first; the last bucket is the current hour."""
+        this_hour = int(now // 3600)
+        return [self.per_hour.get(h, 0) for h in range(this_hour - HISTORY_HOURS + 1, this_hour + 1)]
+
+    def sends_last_hour(self, now: float) -> int:
+        while self.sends and self.sends[0] < now - 3600:
+            self.sends.popleft()
+        return len(self.sends)
+
+
+ACTIVITY = Activity()
+
+
+def poll_started(source: str) -> None:
+    """Label this task's HTTP requests with the source until the poll ends."""
+    CURRENT_SOURCE.set(source)
+
+
+def poll_finished(
+    source: str, found: int, new: int, *, seeded: bool = False, error: str | None = None
+) -> None:
+    """Count one finished poll (the argument names match bot.poller.PollResult)."""
+    ACTIVITY.poll_finished[source] = time.time()
+    if error is not None:
+        POLL_FAILURES.labels(source).inc()
+        return
+    ITEMS_DISCOVERED.labels(source).inc(found)
+    ITEMS_NEW.labels(source).inc(new)
+    if not seeded:
+        ITEMS_DUPLICATE.labels(source).inc(found - new)
+
+
+def items_found(items: Sequence[NewsItem]) -> None:
+    """Remember new items for the status page's list and chart."""
+    now = time.time()
+    for item in items:
+        ACTIVITY.recent.appendleft(Found(now, item.source, item.title, item.url))
+        ACTIVITY.per_hour[int(now // 3600)] += 1
+    oldest = int(now // 3600) - HISTORY_HOURS
+    for hour in [h for h in ACTIVITY.per_hour if h <= oldest]:
+        del ACTIVITY.per_hour[hour]
+
+
+def extraction_failed(source: str) -> None:
+    EXTRACTION_FAILURES.labels(source).inc()
+
+
+class CountingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter, counting every send and how Telegram refused it, for every caller at once."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        try:
+            result = await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        except TelegramError as exc:
+            if endpoint.startswith("send"):
+                send_failed(exc)
+            raise
+        if endpoint.startswith("send"):
+            MESSAGES_SENT.inc()
+            ACTIVITY.sends.append(time.time())
+        return result
+
+
+def send_failed(exc: TelegramError) -> None:
+    """Count a refused send the way the broadcaster treats it: given up, or kept for another try."""
+    if isinstance(exc, RetryAfter):
+        FLOOD_PAUSES.inc()
+        MESSAGES_RETRIED.labels("flood").inc()
+    elif isinstance(exc, ChatMigrated):
+        MESSAGES_RETRIED.labels("migrated").inc()
+    elif isinstance(exc, Forbidden):
+        MESSAGES_FAILED.labels("forbidden").inc()
+    elif isinstance(exc, BadRequest):
+        MESSAGES_FAILED.labels("bad_request").inc()
+    elif isinstance(exc, NetworkError):
+        MESSAGES_RETRIED.labels("network").inc()
+    else:
+        MESSAGES_RETRIED.labels("telegram").inc()
+
+
+def instrument(client: httpx.AsyncClient) -> None:
+    """Time every request of the shared client and count its status, labelled by the polling source."""
+    started: dict[int, float] = {}
+
+    async def on_request(request: httpx.Request) -> None:
+        started[id(request)] = time.perf_counter()
+
+    async def on_response(response: httpx.Response) -> None:
+        began = started.pop(id(response.request), None)
+        source = CURRENT_SOURCE.get()
+        if not source:
+            return
+        if began is not None:
+            FETCH_SECONDS.labels(source).observe(time.perf_counter() - began)
+        FETCH_RESPONSES.labels(source, str(response.status_code)).inc()
+
+    client.event_hooks["request"].append(on_request)
+    client.event_hooks["response"].append(on_response)
+
+
+class StoreCollector(Collector):
+    """Gauges computed from the store when Prometheus scrapes; call `collect` on the event loop's thread."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+
+    def collect(self) -> Iterator[Metric]:
+        depth = GaugeMetricFamily("nashra_outbox_depth", "Deliveries waiting to be sent", labels=["priority"])
+        for priority, count in sorted(Tally(d.priority for d in self.store.pending()).items()):
+            depth.add_metric([str(priority)], count)
+        yield depth
+        readers = GaugeMetricFamily(
+            "nashra_subscribers", "Readers subscribed, by category", labels=["category"]
+        )
+        tally = Tally(slug for reader in self.store.subscribers() for slug in reader.get("categories", ()))
+        for category in self.config.categories:
+            readers.add_metric([category.slug], tally.get(category.slug, 0))
+        yield readers
+        last = GaugeMetricFamily(
+            "nashra_last_successful_poll_timestamp_seconds",
+            "Unix time of the source's last poll that read its page",
+            labels=["source"],
+        )
+        for source in self.config.sources:
+            when = self.store.source_state(source.name).get("last_success_at")
+            if when is not None:
+                last.add_metric([source.name], when)
+        yield last

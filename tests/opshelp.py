@@ -1,0 +1,91 @@
+"""Helpers shared by the operations tests: a config file on disk and reading the ops endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from telegram.ext import Application
+
+from bot.demo import DEMO_CATEGORIES
+from bot.standins.news_site import SampleNewsSite
+from bot.standins.telegram_api import FakeBotAPI
+
+
+def toml_value(value: Any) -> str:
+    """Enough TOML for these tests (json's strings and lists are valid TOML)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_config(
+    path: Path,
+    site: SampleNewsSite,
+    api: FakeBotAPI,
+    data: Path,
+    *,
+    sources: list[dict[str, Any]] | None = None,
+    categories: list[dict[str, Any]] | None = None,
+    channels: list[dict[str, Any]] | None = None,
+    ops: dict[str, Any] | None = None,
+    extra: str = "",
+) -> Path:
+    """A real TOML file like an operator's, pointing at the sample site and the Bot API stand-in."""
+    if sources is None:
+        sources = [
+            {"name": "feed", "kind": "feed", "url": site.url("/feed/"), "interval": "1s"},
+            {
+                "name": "ticker",
+                "kind": "ticker",
+                "url": site.url("/"),
+                "interval": "1s",
+                "item_selector": "#breaking-news-in-header li",
+            },
+        ]
+    tables = {
+        "categories": categories if categories is not None else DEMO_CATEGORIES,
+        "sources": sources,
+        "channels": channels or [],
+    }
+    lines = [
+        "[telegram]",
+        f"api_base_url = {toml_value(api.base_url)}",
+        "[storage]",
+        f"path = {toml_value(str(data))}",
+        "[ops]",
+        *(f"{k} = {toml_value(v)}" for k, v in (ops or {}).items()),
+    ]
+    for table, rows in tables.items():
+        for row in rows:
+            lines += [f"[[{table}]]", *(f"{k} = {toml_value(v)}" for k, v in row.items())]
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def ops_url(app: Application) -> str:
+    return app.bot_data["ops_server"].url
+
+
+async def get(app: Application, page: str) -> httpx.Response:
+    """Ask the endpoint without blocking the loop that has to compute the answer."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        return await client.get(ops_url(app) + page)
+
+
+async def scrape(app: Application) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample on /metrics, keyed by (name, sorted labels)."""
+    response = await get(app, "/metrics")
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
