@@ -68,7 +68,9 @@ def _split_line(line: str) -> list[str]:
 
 
 def _ends_sentence(line: str, end: re.Match[str]) -> bool:
-    """True when the end marks close a sentence rather than an ellipsis or an abbreviation."""
+    """True when the end marks close a sentence rather than an ellipsis, an abbreviation or a quoted one."""
+    if _inside_quote(line, end.end()):
+        return False
     marks = end.group("marks")
     if _STRONG_ENDS.intersection(marks):
         return True
@@ -77,6 +79,12 @@ def _ends_sentence(line: str, end: re.Match[str]) -> bool:
     words_before = line[: end.start()].split()
     previous = words_before[-1].lstrip(_OPENING_PUNCTUATION) if words_before else ""
     return not (_INITIALS.fullmatch(previous) or previous.lower() in _ABBREVIATIONS)
+
+
+def _inside_quote(line: str, position: int) -> bool:
+    """True inside «…» that closes later on the line: a quoted speech is one sentence of the article."""
+    before = line[:position]
+    return before.count("«") > before.count("»") and "»" in line[position:]
 
 
 def is_boilerplate(sentence: str) -> bool:
