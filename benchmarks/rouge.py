@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from jobs.arabic import normalise
 
-# One leading clitic or article is stripped per word; longer first so "ال" wins over "ا..." nothing else.
+# One leading article or clitic is stripped per word, the two-letter article tried first.
 _PREFIXES = ("ال", "و", "ب", "ل", "ف")
 # A shorter remainder is part of the word ("بل", "لم"), not a prefixed word.
 _MIN_REST = 2
