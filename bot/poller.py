@@ -119,7 +119,8 @@ class Poller:
         article = None if candidate.is_ticker or not candidate.url else await self._article(source, candidate)
         terms = candidate.categories + (article.categories if article else ())
         url = (article.canonical or article.url) if article else candidate.url
-        categories = self._categoriser.categorise(terms, url, source.category)
+        text = article.text if article else candidate.summary  # the classifier's input when nothing else says
+        categories = self._categoriser.categorise(terms, url, source.category, text=text)
         if candidate.is_ticker:
             categories = (*self._breaking_slugs(), *categories)
         title = (article.title if article else "") or candidate.title

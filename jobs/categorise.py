@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 from jobs.arabic import strip_article, words
+from jobs.classify import Classifier, shipped
 from jobs.records import CategorySpec
 
 # Standalone "and" words vanish from keys so "Arts and Culture" meets "Arts & Culture".
@@ -17,6 +18,17 @@ _MIN_LETTERS_AFTER_CONJUNCTION = 3
 # Category slugs run to two words ("arab-world"); an article's own slug is a headline and runs longer.
 _ARTICLE_SLUG_MIN_WORDS = 3
 
+# Names a configuration might give each classifier label's category, most specific first: a label reaches
+# the first configured slug one of them matches, and labels that reach none are never guessed.
+LABEL_NAMES: dict[str, tuple[str, ...]] = {
+    "culture": ("culture", "ثقافة", "ثقافة وفنون", "arts", "فنون"),
+    "economy": ("economy", "اقتصاد", "business", "مال واعمال"),
+    "internationalNews": ("international", "world", "دولي", "دولية", "عالمي", "عربي ودولي"),
+    "middleEast": ("middle-east", "middle east", "الشرق الأوسط", "arab-world", "عربي", "عربي ودولي"),
+    "sport": ("sport", "رياضة"),
+    "technology": ("technology", "tech", "تكنولوجيا", "تقنية", "علوم وتكنولوجيا"),
+}
+
 _ARABIC_BREAKING_OPENERS = (("عاجل",), ("خبر", "عاجل"))
 # English needs a delimiter or capitals: "Breaking Bad star dies" is not breaking news.
 _ENGLISH_BREAKING = re.compile(r"^[\W_]*(?:BREAKING\b|(?i:breaking(?:\s+news)?)\s*[:|\-–—])")
@@ -25,8 +37,9 @@ _ENGLISH_BREAKING = re.compile(r"^[\W_]*(?:BREAKING\b|(?i:breaking(?:\s+news)?)\
 class Categoriser:
     """Configured categories, indexed so any spelling of a name finds its slug."""
 
-    def __init__(self, specs: Sequence[CategorySpec]) -> None:
+    def __init__(self, specs: Sequence[CategorySpec], classifier: Classifier | None = None) -> None:
         """Index every name and path alias; when two specs share a name, the earlier spec keeps it."""
+        self._classifier = classifier
         self._names: dict[str, str] = {}
         self._paths: list[tuple[tuple[str, ...], str]] = []
         self._breaking = frozenset(spec.slug for spec in specs if spec.breaking)
@@ -38,6 +51,12 @@ class Categoriser:
                         self._paths.append((prefix, spec.slug))
                 elif key := _term_key(name):
                     self._names.setdefault(key, spec.slug)
+
+        self._label_slugs = {
+            label: slug
+            for label, names in LABEL_NAMES.items()
+            if (slug := next(filter(None, map(self.match, names)), None))
+        }
 
     def match(self, term: str) -> str | None:
         """The slug a free-text term (feed category, breadcrumb, article:section) names, if any."""
@@ -53,15 +72,33 @@ class Categoriser:
         return _unique(found)
 
     def categorise(
-        self, terms: Iterable[str], url: str | None = None, default: str | None = None
+        self,
+        terms: Iterable[str],
+        url: str | None = None,
+        default: str | None = None,
+        *,
+        text: str = "",
+        title: str = "",
     ) -> tuple[str, ...]:
-        """Slugs in order of trust: the source's own terms, then the URL, then the default only if none."""
+        """Slugs in order of trust: the source's terms, the URL, the article's text, else the default."""
         found = [slug for slug in map(self.match, terms) if slug]
         if url:
             found.extend(self.from_url(url))
+        if not found and (text or title):
+            found.extend(self.classify(text, title))
         if not found and default:
             found.append(default)
         return tuple(_unique(found))
+
+    def classify(self, text: str, title: str = "") -> list[str]:
+        """The configured slug the text classifier is confident of, or nothing (the caller's default)."""
+        if not self._label_slugs:
+            return []  # no configured category matches a label: skip loading the model
+        classifier = self._classifier or shipped()
+        prediction = classifier.predict(text, title)
+        if prediction is None or not prediction.confident or prediction.label not in self._label_slugs:
+            return []
+        return [self._label_slugs[prediction.label]]
 
     def is_breaking(self, slugs: Iterable[str], title: str) -> bool:
         """Breaking if filed under a breaking category or if the headline announces itself as such."""

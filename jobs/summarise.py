@@ -1,10 +1,18 @@
-"""Lead-sentence summaries: the opening of a news article is written to stand alone."""
+"""Extractive news summaries: a learned scorer picks the sentences, kept in article order within a budget."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import NamedTuple
 
 from jobs.arabic import normalise, text_key
+from jobs.stems import stems
 
 # A run of end marks, any closing quotes or brackets that belong to the sentence, then a space or
 # the end of the line: a mark followed directly by text is inside a number, URL or initialism.
@@ -60,7 +68,9 @@ def _split_line(line: str) -> list[str]:
 
 
 def _ends_sentence(line: str, end: re.Match[str]) -> bool:
-    """True when the end marks close a sentence rather than an ellipsis or an abbreviation."""
+    """True when the end marks close a sentence rather than an ellipsis, an abbreviation or a quoted one."""
+    if _inside_quote(line, end.end()):
+        return False
     marks = end.group("marks")
     if _STRONG_ENDS.intersection(marks):
         return True
@@ -71,6 +81,12 @@ def _ends_sentence(line: str, end: re.Match[str]) -> bool:
     return not (_INITIALS.fullmatch(previous) or previous.lower() in _ABBREVIATIONS)
 
 
+def _inside_quote(line: str, position: int) -> bool:
+    """True inside «…» that closes later on the line: a quoted speech is one sentence of the article."""
+    before = line[:position]
+    return before.count("«") > before.count("»") and "»" in line[position:]
+
+
 def is_boilerplate(sentence: str) -> bool:
     """True for "read more", comment-form and photo-credit lines that must never reach a summary."""
     key = normalise(sentence)
@@ -79,24 +95,181 @@ def is_boilerplate(sentence: str) -> bool:
     return _CREDIT.match(key) is not None and len(key.split()) <= _MAX_CREDIT_WORDS
 
 
-def summarise(text: str, budget: int, *, title: str = "") -> str:
-    """The lead sentences that fit in budget characters; a lone over-long lead is cut at a word."""
-    sentences = _news_sentences(text)
+# Telegram captions allow 1024 characters after entities; 600 leaves room for the title and the link.
+CAPTION_BUDGET = 600
+# Three sentences is what a reader takes in at a glance under a photo.
+CAPTION_SENTENCES = 3
+# The scorer's weights, trained by benchmarks/train_summariser.py from the 70% split of the BBC corpus.
+MODEL = "summariser.json"
+
+# Verbs of reported speech that open a quote sentence rather than the news itself.
+_SPEECH_OPENERS = frozenset({
+    "قال", "وقال", "اضاف", "واضاف", "وتابع", "واوضح", "واشار", "وذكر", "اكد", "واكد",
+    "وقالت", "واضافت", "واكدت", "وتابعت", "said", "added",
+})  # fmt: skip
+_QUOTE = re.compile('[«»"“”]')
+_DIGIT = re.compile(r"\d")
+# A sentence shorter than this is a fragment (a dateline, a label), not a summary on its own.
+_SHORT_WORDS = 8
+# A sentence whose stems are mostly already in the summary repeats it (wire copy often restates the lead).
+_REPEATS = 0.6
+# Longer than a standfirst: reads as detail rather than the point.
+_LONG_WORDS = 35
+
+
+class Sentence(NamedTuple):
+    """A candidate sentence with what the scorer and the redundancy check need."""
+
+    index: int
+    text: str
+    stems: frozenset[str]
+    score: float
+
+
+def summarise(
+    text: str,
+    budget: int,
+    *,
+    title: str = "",
+    max_sentences: int = CAPTION_SENTENCES,
+    max_words: int | None = None,
+) -> str:
+    """The best-scoring sentences that fit in budget characters (and max_words), in article order.
+
+    A lone sentence too long for the budget is cut at a word, with an ellipsis.
+    """
+    sentences = news_sentences(text)
     if sentences and title and text_key(sentences[0]) == text_key(title):
         sentences = sentences[1:]
-    chosen: list[str] = []
-    used = 0
-    for sentence in sentences:
-        used += len(sentence) + (1 if chosen else 0)
-        if used > budget:
+    if not sentences:
+        return ""
+    scored = score_sentences(sentences, title)
+    best = max(scored, key=lambda sentence: sentence.score)
+    if not _fits(best.text, budget, max_words):
+        # The point of the article is in its best sentence: a cut of it beats a lesser sentence whole.
+        return _cut(best.text, budget, max_words)
+    return " ".join(sentence.text for sentence in sorted(_select(scored, budget, max_sentences, max_words)))
+
+
+def _fits(text: str, budget: int, max_words: int | None) -> bool:
+    """True when text alone fits the character budget and the word limit."""
+    return len(text) <= budget and (max_words is None or len(text.split()) <= max_words)
+
+
+def score_sentences(sentences: Sequence[str], title: str = "") -> list[Sentence]:
+    """Each sentence with the learned model's score: higher means closer to what an editor would write."""
+    weights = _model()
+    bags = [Counter(stems(sentence)) for sentence in sentences]
+    rows = _features(sentences, bags, title)
+    return [
+        Sentence(i, text, frozenset(bag), sum(w * x for w, x in zip(weights, row, strict=True)))
+        for i, (text, bag, row) in enumerate(zip(sentences, bags, rows, strict=True))
+    ]
+
+
+def _select(scored: list[Sentence], budget: int, max_sentences: int, max_words: int | None) -> list[Sentence]:
+    """The best sentence, then what follows in article order: news is written lead-first."""
+    best = max(scored, key=lambda sentence: sentence.score)
+    chosen = [best]
+    used_chars, used_words = len(best.text), len(best.text.split())
+    for sentence in scored:
+        if len(chosen) >= max_sentences:
             break
-        chosen.append(sentence)
-    if chosen or not sentences:
-        return " ".join(chosen)
-    return _cut(sentences[0], budget)
+        if sentence is best or _overlap(sentence, chosen) > _REPEATS:
+            continue
+        chars, words = used_chars + 1 + len(sentence.text), used_words + len(sentence.text.split())
+        if chars <= budget and (max_words is None or words <= max_words):
+            chosen.append(sentence)
+            used_chars, used_words = chars, words
+    return chosen
 
 
-def _news_sentences(text: str) -> list[str]:
+def _overlap(sentence: Sentence, chosen: list[Sentence]) -> float:
+    """The largest share of this sentence's stems already said by a chosen sentence."""
+    if not sentence.stems:
+        return 0.0
+    return max((len(sentence.stems & other.stems) / len(sentence.stems) for other in chosen), default=0.0)
+
+
+FEATURES = (
+    "bias", "first", "second", "third", "fourth", "log_position", "relative_position",
+    "words", "short", "long", "title_recall", "title_precision", "centrality", "centrality_rank",
+    "speech_opener", "quoted", "continues", "has_digit", "ends_colon", "question", "first_x_title",
+)  # fmt: skip
+
+
+def sentence_features(sentences: Sequence[str], title: str = "") -> list[list[float]]:
+    """One row of FEATURES per sentence: position, length, title overlap, centrality and style cues."""
+    return _features(sentences, [Counter(stems(sentence)) for sentence in sentences], title)
+
+
+def _features(sentences: Sequence[str], bags: list[Counter[str]], title: str) -> list[list[float]]:
+    """sentence_features, given each sentence's stem bag."""
+    document: Counter[str] = Counter()
+    for bag in bags:
+        document.update(bag)
+    title_stems = set(stems(title))
+    document_norm = sum(count * count for count in document.values())
+    centrality = [_cosine_to_rest(bag, document, document_norm) for bag in bags]
+    ranks = {i: rank for rank, i in enumerate(sorted(range(len(bags)), key=lambda i: -centrality[i]))}
+    count = len(sentences)
+    rows = []
+    for i, (sentence, bag) in enumerate(zip(sentences, bags, strict=True)):
+        key_words = sentence.split(maxsplit=1)[:1] and normalise(sentence.split(maxsplit=1)[0]).split()
+        n_words = len(sentence.split())
+        shared = len(title_stems & bag.keys())
+        title_recall = shared / len(title_stems) if title_stems else 0.0
+        rows.append([
+            1.0,
+            float(i == 0),
+            float(i == 1),
+            float(i == 2),
+            float(i == 3),
+            math.log1p(i),
+            i / count,
+            min(n_words, 60) / _LONG_WORDS,
+            float(n_words < _SHORT_WORDS),
+            float(n_words > _LONG_WORDS),
+            title_recall,
+            shared / len(bag) if bag else 0.0,
+            centrality[i],
+            1.0 / (1 + ranks[i]),
+            float(bool(key_words) and key_words[0] in _SPEECH_OPENERS),
+            float(_QUOTE.search(sentence) is not None),
+            float(bool(key_words) and key_words[0].startswith("و") and i > 0),
+            float(_DIGIT.search(sentence) is not None),
+            float(sentence.rstrip().endswith(":")),
+            float(sentence.rstrip().endswith(("?", "؟"))),
+            float(i == 0) * title_recall,
+        ])  # fmt: skip
+    return rows
+
+
+def _cosine_to_rest(bag: Counter[str], document: Counter[str], document_norm: int) -> float:
+    """Cosine of a sentence's stem bag with the rest of the document's, in time linear in the sentence."""
+    if not bag:
+        return 0.0
+    dot = rest_norm = 0
+    for word, count in bag.items():
+        rest = document[word] - count
+        dot += count * rest
+        rest_norm += rest * rest - document[word] * document[word]
+    rest_norm += document_norm
+    if not rest_norm:
+        return 0.0
+    return dot / math.sqrt(sum(c * c for c in bag.values()) * rest_norm)
+
+
+@cache
+def _model() -> tuple[float, ...]:
+    """The shipped weights, checked against FEATURES so a stale file fails loudly, not silently."""
+    data = json.loads(resources.files("jobs.models").joinpath(MODEL).read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{MODEL} was trained on other features; rerun benchmarks/train_summariser.py")
+    return tuple(float(w) for w in data["weights"])
+
+
+def news_sentences(text: str) -> list[str]:
     """Sentences minus boilerplate; "اقرأ أيضاً:" alone on a line also takes the headline it introduces."""
     kept: list[str] = []
     introduced = False
@@ -110,12 +283,14 @@ def _news_sentences(text: str) -> list[str]:
     return kept
 
 
-def _cut(sentence: str, budget: int) -> str:
-    """The longest word-bounded head of sentence that fits in budget with an ellipsis, or ""."""
+def _cut(sentence: str, budget: int, max_words: int | None = None) -> str:
+    """The longest word-bounded head of sentence within budget and max_words, with an ellipsis, or ""."""
+    if max_words is not None:
+        sentence = " ".join(sentence.split()[:max_words])
     room = budget - len(_ELLIPSIS)
     if room <= 0:
         return ""
     head = sentence[: room + 1]
-    boundary = room if head[room:].isspace() else head.rfind(" ")
+    boundary = room if len(head) <= room or head[room:].isspace() else head.rfind(" ")
     head = sentence[:boundary].rstrip(_DANGLING) if boundary > 0 else ""
     return head + _ELLIPSIS if head else ""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.summarise import BOILERPLATE, is_boilerplate, split_sentences, summarise
+from jobs.summarise import BOILERPLATE, CAPTION_SENTENCES, is_boilerplate, split_sentences, summarise
 
 END_MARKS = (".", "!", "?", "؟", "؛", "”", "»", '"', ")")
 
@@ -68,6 +68,9 @@ def test_ellipsis_at_line_end_ends_the_sentence() -> None:
         ("قال: «نحن هنا؟!» ثم غادر.", ["قال: «نحن هنا؟!»", "ثم غادر."]),
         ("وقال الرئيس: “أنا سعيد”. وأضاف بوتين: أهلاً.", ["وقال الرئيس: “أنا سعيد”.", "وأضاف بوتين: أهلاً."]),
         ('He said "we won." Then left.', ['He said "we won."', "Then left."]),
+        ("قال: «نحن هنا. وسنبقى هنا!» ثم غادر.", ["قال: «نحن هنا. وسنبقى هنا!»", "ثم غادر."]),
+        ("«سنعود. قريبا» قالها وغادر. وانتهى اللقاء.", ["«سنعود. قريبا» قالها وغادر.", "وانتهى اللقاء."]),
+        ("قال: «نحن هنا. ولن نرحل", ["قال: «نحن هنا.", "ولن نرحل"]),  # an unclosed quote splits as usual
         ("(هذا مثال.) وهذا آخر.", ["(هذا مثال.)", "وهذا آخر."]),
     ],
 )
@@ -134,9 +137,9 @@ def test_summary_takes_lead_sentences_that_fit() -> None:
     assert summarise(ARTICLE, 10_000) == f"{LEAD} {SECOND} {THIRD}"
 
 
-def test_summary_stops_at_the_first_sentence_that_does_not_fit() -> None:
+def test_a_sentence_too_long_for_what_is_left_is_skipped_for_one_that_fits() -> None:
     text = f"{LEAD} {'كلمة ' * 60}طويلة. جملة قصيرة."
-    assert summarise(text, len(LEAD) + 40) == LEAD
+    assert summarise(text, len(LEAD) + 40) == f"{LEAD} جملة قصيرة."
 
 
 def test_summary_skips_boilerplate_between_sentences() -> None:
@@ -153,7 +156,8 @@ def test_summary_skips_a_first_sentence_that_repeats_the_title() -> None:
     title = "قمة سورية روسية في موسكو"
     text = f"قمة سورية - روسية في موسكو\n{LEAD}"
     assert summarise(text, 1000, title=title) == LEAD
-    assert summarise(f"{LEAD}\n{title}", 1000, title=title) == f"{LEAD} {title}"
+    assert summarise(f"{LEAD}\n{title}", 1000, title=title) == LEAD  # it repeats the lead, too
+    assert summarise(f"{LEAD}\n{SECOND}", 1000, title=title) == f"{LEAD} {SECOND}"
 
 
 def test_overlong_lead_is_cut_at_a_word_with_an_ellipsis() -> None:
@@ -200,7 +204,10 @@ def test_seed_summary_fits_and_ends_on_a_sentence(shared_dir: Path, budget: int)
     assert 0 < len(summary) <= budget
     assert summary.endswith(END_MARKS)
     news = [sentence for sentence in split_sentences(body) if not is_boilerplate(sentence)]
-    assert any(summary == " ".join(news[:count]) for count in range(1, len(news) + 1))
+    picked = split_sentences(summary)
+    assert all(sentence in news for sentence in picked)  # whole article sentences, none cut
+    assert [news.index(sentence) for sentence in picked] == sorted(news.index(s) for s in picked)
+    assert len(picked) <= CAPTION_SENTENCES
     assert not any(furniture in summary for furniture in SEED_FURNITURE)
 
 
@@ -209,3 +216,32 @@ def test_seed_furniture_never_reaches_a_summary(shared_dir: Path) -> None:
     summary = summarise(body, 100_000, title=title)
     assert summary.startswith("عُقِدت في موسكو قمة سورية روسية")
     assert not any(furniture in summary for furniture in SEED_FURNITURE)
+
+
+def test_one_sentence_budget_holds_to_words_and_sentences() -> None:
+    long_lead = "أعلنت الحكومة " + "خطة " * 40 + "جديدة."
+    text = f"{long_lead}\n{SECOND}\n{THIRD}"
+    summary = summarise(text, 10_000, max_sentences=1, max_words=35)
+    assert len(summary.split()) <= 35
+    assert len(split_sentences(summary)) == 1
+
+
+def test_the_shipped_scorer_prefers_the_lead_over_a_quote() -> None:
+    text = f"{LEAD}\nوقال المتحدث: «نحن سعداء جداً بهذه الزيارة التاريخية».\n{SECOND}"
+    assert summarise(text, 10_000, max_sentences=1) == LEAD
+
+
+def test_summary_keeps_article_order_and_the_caption_sentence_cap() -> None:
+    repeats = "وصل الرئيس إلى موسكو اليوم. الرئيس وصل إلى موسكو اليوم. اليوم وصل الرئيس إلى موسكو."
+    assert summarise(repeats, 10_000) == "وصل الرئيس إلى موسكو اليوم."  # a restated lead is left out
+    sentences = [
+        "ناقش مجلس الوزراء خطة الاقتصاد للعام المقبل.",
+        "وارتفعت صادرات القمح إلى مستوى قياسي.",
+        "وافتتح وزير التعليم ثلاث مدارس جديدة في حلب.",
+        "وتراجعت أسعار الوقود بعد قرار الحكومة.",
+        "وعاد آلاف المهجرين إلى قراهم في الريف.",
+    ]
+    summary = summarise(" ".join(sentences), 10_000)
+    picked = split_sentences(summary)
+    assert len(picked) == CAPTION_SENTENCES
+    assert [sentences.index(s) for s in picked] == sorted(sentences.index(s) for s in picked)

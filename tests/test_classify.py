@@ -1,0 +1,96 @@
+"""The shipped topic classifier: loads without the corpus, files clear texts, and keeps its measured floor."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import f1_score
+
+from jobs.categorise import Categoriser
+from jobs.classify import MODEL, Classifier, shipped
+from jobs.records import CategorySpec
+
+SPORT = (
+    "فاز المنتخب الوطني لكرة القدم على نظيره بهدفين نظيفين في المباراة التي أقيمت على الملعب الأولمبي، "
+    "وسجل المهاجم الهدفين في الشوط الثاني، ليتأهل الفريق إلى نهائي البطولة ويواجه بطل الدوري."
+)
+ECONOMY = (
+    "ارتفعت أسعار النفط في الأسواق العالمية، وصعد سعر خام برنت إلى 80 دولارا للبرميل، "
+    "فيما أعلن البنك المركزي رفع سعر الفائدة لمواجهة التضخم وتراجع قيمة العملة المحلية أمام الدولار."
+)
+TECHNOLOGY = (
+    "كشفت شركة آبل عن هاتف آيفون الجديد بمعالج أسرع وكاميرا محسنة، كما أطلقت تحديثا لنظام التشغيل "
+    "يحسن حماية البيانات على الإنترنت ويدعم تطبيقات الذكاء الاصطناعي على الهواتف الذكية."
+)
+# The floor under the held-out macro-F1 of the shipped model (measured 0.837, benchmarks/README.md).
+HELD_OUT_MACRO_F1_FLOOR = 0.82
+
+SPECS = (
+    CategorySpec("sport", ("رياضة",)),
+    CategorySpec("economy", ("اقتصاد",)),
+    CategorySpec("news", ("أخبار",)),
+)
+
+
+def test_the_model_ships_small_in_the_package() -> None:
+    size = len(resources.files("jobs.models").joinpath(MODEL).read_bytes())
+    assert 0 < size <= 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "label"), [(SPORT, "sport"), (ECONOMY, "economy"), (TECHNOLOGY, "technology")]
+)
+def test_clear_texts_get_their_topic_with_confidence(text: str, label: str) -> None:
+    prediction = shipped().predict(text)
+    assert prediction is not None
+    assert prediction.label == label
+    assert prediction.confident
+
+
+def test_diacritics_and_tatweel_do_not_change_the_topic() -> None:
+    decorated = SPORT.replace("المنتخب", "المُنْتَخَب").replace("المباراة", "المبـــاراة")
+    assert shipped().scores(decorated) == pytest.approx(shipped().scores(SPORT))
+
+
+def test_text_without_known_words_has_no_prediction() -> None:
+    assert shipped().predict("") is None
+    assert shipped().predict("zzqx ققققق") is None
+
+
+def test_a_broken_model_file_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="classifier model"):
+        Classifier.from_json('{"labels": ["a", "b"], "terms": {"x": [1.0, 2.0]}}')
+
+
+def test_categoriser_falls_back_to_the_classifier_then_the_default() -> None:
+    categoriser = Categoriser(SPECS)
+    assert categoriser.categorise([], None, "news", text=SPORT) == ("sport",)
+    assert categoriser.categorise([], "https://example.com/2021/1.html", "news", text=ECONOMY) == ("economy",)
+    # Terms the source gave win over the text; unknown topics and empty texts fall back to the default.
+    assert categoriser.categorise(["اقتصاد"], None, "news", text=SPORT) == ("economy",)
+    assert categoriser.categorise([], None, "news", text=TECHNOLOGY) == ("news",)  # no technology slug
+    assert categoriser.categorise([], None, "news", text="") == ("news",)
+    assert categoriser.categorise([], None, "news") == ("news",)
+
+
+def test_an_ambiguous_text_falls_back_to_the_default() -> None:
+    categoriser = Categoriser((*SPECS, CategorySpec("world", ("دولي",))))
+    vague = "قال المسؤول إن الاجتماع سيعقد غدا"  # could be any section of the paper
+    prediction = shipped().predict(vague)
+    assert prediction is not None
+    assert not prediction.confident
+    assert categoriser.categorise([], None, "news", text=vague) == ("news",)
+
+
+def test_held_out_macro_f1_keeps_the_measured_floor(shared_dir: Path) -> None:
+    from benchmarks.corpus import category_docs, split
+
+    docs = category_docs(shared_dir)
+    held_out = [
+        doc for s in sorted({d.source for d in docs}) for doc in split([d for d in docs if d.source == s])[1]
+    ]
+    predictions = [shipped().predict(doc.text, doc.title) for doc in held_out]
+    labels = [p.label if p else "" for p in predictions]
+    assert f1_score([doc.label for doc in held_out], labels, average="macro") >= HELD_OUT_MACRO_F1_FLOOR
