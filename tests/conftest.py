@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# Beside the checkout by default; NASHRA_SHARED points elsewhere (e.g. from a git worktree).
+SHARED = Path(os.environ.get("NASHRA_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
 @pytest.fixture(scope="session")
