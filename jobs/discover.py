@@ -128,6 +128,60 @@ def parse_ticker(html: str, base_url: str, source: str, item_selector: str) -> l
     return candidates
 
 
+_SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+_NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+def parse_sitemap(body: bytes, base_url: str, source: str) -> list[Candidate]:
+    """Entries of a Google News sitemap (<news:news> with title and date), newest first.
+
+    Entities are never expanded and the tree size stays bounded, so an entity bomb is just an error.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise DiscoverError(f"{source}: {base_url} is not a readable sitemap ({exc})") from None
+    if root.tag == f"{_SITEMAP_NS}sitemapindex":
+        children = [loc.text.strip() for loc in root.iter(f"{_SITEMAP_NS}loc") if loc.text]
+        examples = ", ".join(children[:3])
+        raise DiscoverError(f"{source}: {base_url} is a sitemap index; use one of its sitemaps: {examples}")
+    if root.tag != f"{_SITEMAP_NS}urlset":
+        raise DiscoverError(f"{source}: {base_url} is not a sitemap (root element {root.tag!r})")
+    candidates = [c for c in map(lambda u: _sitemap_candidate(u, base_url, source), root) if c]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(candidates, key=lambda c: c.published or epoch, reverse=True)
+
+
+def _sitemap_candidate(url: Any, base_url: str, source: str) -> Candidate | None:
+    """One <url> entry; plain sitemap entries (no news:title) are titled by their URL."""
+    if not isinstance(url.tag, str) or url.tag != f"{_SITEMAP_NS}url":
+        return None
+    link = _http_url(url.findtext(f"{_SITEMAP_NS}loc") or "", base_url)
+    if link is None:
+        return None
+    news = url.find(f"{_NEWS_NS}news")
+    title = _squash(news.findtext(f"{_NEWS_NS}title") or "") if news is not None else ""
+    date = news.findtext(f"{_NEWS_NS}publication_date") if news is not None else None
+    date = date or url.findtext(f"{_SITEMAP_NS}lastmod")
+    keywords = news.findtext(f"{_NEWS_NS}keywords") if news is not None else None
+    terms = tuple(t.strip() for t in (keywords or "").split(",") if t.strip())
+    return Candidate(
+        source=source, title=title or link, url=link, categories=terms, published=_iso_time(date)
+    )
+
+
+def _iso_time(value: str | None) -> datetime | None:
+    """A W3C datetime (what sitemaps use); a date without a zone is taken as UTC."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 # --- feeds ----------------------------------------------------------------------------------
 
 
