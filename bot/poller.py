@@ -35,7 +35,7 @@ from jobs.discover import (
 )
 from jobs.extract import extract_article
 from jobs.fetch import Fetched, Fetcher, FetchError, Validators
-from jobs.fingerprint import Change, Story, StoryIndex, compare_headlines, simhash
+from jobs.fingerprint import Change, Story, StoryIndex, compare_headlines, fingerprint
 from jobs.records import Article, Candidate, NewsItem
 from jobs.summarise import summarise
 
@@ -102,7 +102,8 @@ class Poller:
             return PollResult(source.name, 0, 0, skipped=True)
         try:
             page = await self._fetch_listing(source, state)
-            candidates = [] if page.not_modified else self._discover(source, page)
+            # Parsing a big feed or page takes a while: off the event loop, so other polls keep time.
+            candidates = [] if page.not_modified else await asyncio.to_thread(self._discover, source, page)
         except (FetchError, DiscoverError) as exc:
             return await self._failed(source, state, exc, started)
         self._recovered(source, state, page)
@@ -203,7 +204,7 @@ class Poller:
 
     def _discover(self, source: Source, page: Fetched) -> list[Candidate]:
         if source.kind == "feed":
-            return parse_feed(page.body, page.url, source.name)[: self._config.fetch.max_feed_entries]
+            return parse_feed(page.body, page.url, source.name, self._config.fetch.max_feed_entries)
         if source.kind == "sitemap":
             return parse_sitemap(page.body, page.url, source.name)[: self._config.fetch.max_feed_entries]
         require_html(page.content_type, page.url)
@@ -262,13 +263,14 @@ class Poller:
         if item.key != candidate_key(candidate) and self._store.is_seen(item.key):
             log.info("source %r: %s is %s, already seen", source.name, candidate.url, item.key)
             return None
-        fingerprint = simhash(f"{item.title} {article.text if article else candidate.summary}")
-        earlier = self._stories.same_text(fingerprint)
+        # The body alone: two sites title one story differently but copy the agency text.
+        sketch = fingerprint(article.text if article else candidate.summary)
+        earlier = self._stories.same_text(sketch)
         if earlier is not None:
             log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
             return None
         ticker = self._stories.ticker_for(item.title)
-        self._stories.add(Story(item.key, fingerprint, item.title, False, time.time()))
+        self._stories.add(Story(item.key, sketch, item.title, False, time.time()))
         if ticker is not None:
             # The breaking headline we alerted is now a full article: the alert is edited to link it.
             return replace(item, revises=ticker.key)

@@ -1,8 +1,9 @@
-"""Recognise the same story twice: SimHash for article text, word diffs for ticker headlines."""
+"""Recognise the same story twice: MinHash sketches for article text, word diffs for ticker headlines."""
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,13 +12,15 @@ from enum import Enum
 
 from jobs.arabic import words
 
-FINGERPRINT_BITS = 64
 # Word 3-shingles: single words match across unrelated stories, longer shingles miss light edits.
 SHINGLE = 3
-# Below this many words a SimHash says little (two short bulletins share most shingles by chance).
+# Below this many words the text says too little (two short bulletins share phrasing by chance).
 MIN_FINGERPRINT_WORDS = 30
-# Differing bits between two fingerprints of one story (re-published, lightly edited, another site).
-NEAR_BITS = 4
+# Bottom-k MinHash: the k smallest shingle hashes estimate resemblance within about ±0.1.
+SKETCH_SIZE = 32
+# Estimated shingle resemblance above which two texts are one story (re-published, lightly edited).
+# SimHash was tried first: on a 60-word story one changed word flips 8 of 64 bits, too close to noise.
+SAME_TEXT = 0.5
 # A headline this similar character by character is a typo fix or a spelling variant.
 TYPO_RATIO = 0.9
 # Headlines sharing this share of their words are one story told again (revised or re-run).
@@ -26,23 +29,26 @@ SAME_STORY_WORDS = 0.5
 INDEX_MAX_AGE = 3 * 24 * 3600.0
 INDEX_MAX_ENTRIES = 3000
 
+Fingerprint = tuple[int, ...]
 
-def simhash(text: str) -> int | None:
-    """A 64-bit SimHash of normalised word shingles; None when the text is too short to tell."""
+
+def fingerprint(text: str) -> Fingerprint | None:
+    """A MinHash sketch of normalised word shingles; None when the text is too short to tell."""
     tokens = words(text)
     if len(tokens) < MIN_FINGERPRINT_WORDS:
         return None
-    weights = [0] * FINGERPRINT_BITS
-    for i in range(len(tokens) - SHINGLE + 1):
-        shingle = " ".join(tokens[i : i + SHINGLE]).encode()
-        value = int.from_bytes(hashlib.blake2b(shingle, digest_size=8).digest(), "big")
-        for bit in range(FINGERPRINT_BITS):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    return sum(1 << bit for bit, weight in enumerate(weights) if weight > 0)
+    hashes = {
+        int.from_bytes(hashlib.blake2b(" ".join(tokens[i : i + SHINGLE]).encode(), digest_size=6).digest())
+        for i in range(len(tokens) - SHINGLE + 1)
+    }
+    return tuple(heapq.nsmallest(SKETCH_SIZE, hashes))
 
 
-def distance(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
+def resemblance(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated Jaccard resemblance of the two texts' shingle sets (bottom-k estimator)."""
+    union = heapq.nsmallest(min(SKETCH_SIZE, len(set(a) | set(b))), set(a) | set(b))
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both) / len(union) if union else 0.0
 
 
 class Change(Enum):
@@ -82,7 +88,7 @@ class Story:
     """A story already handled: its item key, fingerprint, headline and whether it came from a ticker."""
 
     key: str
-    fingerprint: int | None
+    fingerprint: Fingerprint | None
     headline: str
     ticker: bool
     at: float
@@ -99,15 +105,15 @@ class StoryIndex:
         cutoff = time.time() - INDEX_MAX_AGE
         self.stories = [s for s in self.stories if s.at >= cutoff][-INDEX_MAX_ENTRIES:]
 
-    def same_text(self, fingerprint: int | None) -> Story | None:
+    def same_text(self, sketch: Fingerprint | None) -> Story | None:
         """An earlier story whose text is this one's, give or take light edits."""
-        if fingerprint is None:
+        if sketch is None:
             return None
         return next(
             (
                 s
                 for s in reversed(self.stories)
-                if s.fingerprint is not None and distance(s.fingerprint, fingerprint) <= NEAR_BITS
+                if s.fingerprint is not None and resemblance(s.fingerprint, sketch) >= SAME_TEXT
             ),
             None,
         )
@@ -130,6 +136,7 @@ class StoryIndex:
     def from_json(cls, rows: Iterable[list[object]]) -> StoryIndex:
         stories = []
         for row in rows:
-            key, fingerprint, headline, ticker, at = row
-            stories.append(Story(str(key), fingerprint, str(headline), bool(ticker), float(at)))  # type: ignore[arg-type]
+            key, sketch, headline, ticker, at = row
+            sketch = tuple(sketch) if isinstance(sketch, list) else None
+            stories.append(Story(str(key), sketch, str(headline), bool(ticker), float(at)))  # type: ignore[arg-type]
         return cls(stories)
