@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot import sources_cli
 from bot.app import build_application
 from bot.config import ConfigError, load_config
 from bot.demo import run_demo
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=_run)
     demo = commands.add_parser("demo", help="offline demo: sample site + local Telegram stand-in")
     demo.set_defaults(handler=lambda _args: asyncio.run(run_demo()))
+    sources_cli.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

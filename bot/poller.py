@@ -123,6 +123,20 @@ class Poller:
             seconds=time.monotonic() - started,
         )
 
+    async def preview(self, source: Source, limit: int) -> list[NewsItem]:
+        """The items the source's newest candidates would become, seen or not; nothing is stored."""
+        page = await self._fetcher.get(
+            source.url, max_bytes=self._config.fetch.max_feed_bytes, robots=source.respect_robots
+        )
+        candidates = await asyncio.to_thread(self._discover, source, page)
+        items = []
+        for candidate in candidates[:limit]:
+            article = None
+            if candidate.url and not candidate.is_ticker:
+                article = await self._article(source, candidate)
+            items.append(self._item(source, candidate, article))
+        return items
+
     # --- fetching and health ---------------------------------------------------------------
 
     async def _fetch_listing(self, source: Source, state: dict[str, Any]) -> Fetched:
