@@ -33,12 +33,6 @@ MAX_UNDELIVERED_HEADLINES = 5
 # Long enough for a start-up on a loaded 2-core machine, short enough to fail a hung run.
 START_TIMEOUT = 30.0
 SETTLE_TIMEOUT = 60.0
-# Run the real CLI with the root logger at DEBUG, so the token test sees every library's records.
-DEBUG_CLI = (
-    "import logging, sys, bot.logs as logs; setup = logs.setup_logging; "
-    "logs.setup_logging = lambda token, level=logging.INFO: setup(token, logging.DEBUG); "
-    "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
-)
 
 
 @dataclass
@@ -73,10 +67,12 @@ class SoakReport:
         ) and (self.worst_duplicates_per_chat_per_crash <= 1)
 
 
-def write_config(folder: Path, site: SampleNewsSite, api: FakeBotAPI) -> Path:
+def write_config(folder: Path, site: SampleNewsSite, api: FakeBotAPI, *, debug: bool = False) -> Path:
     """A TOML config like an operator's: the sample site's feed and ticker, two channels."""
     q = json.dumps  # a JSON string is a valid TOML basic string
     text = f"""
+[ops]
+log_level = {q("debug" if debug else "info")}
 [telegram]
 api_base_url = {q(api.base_url)}
 [storage]
@@ -132,11 +128,12 @@ class Soak:
 
     async def start(self, *, debug: bool = False) -> None:
         calls = len(self.api.calls("getUpdates"))
-        argv = ["-c", DEBUG_CLI] if debug else ["-m", "bot"]
+        # At DEBUG every library's records reach the log, so the token test sees everything written.
+        write_config(self.folder, self.site, self.api, debug=debug)
         env = os.environ | {"NASHRA_BOT_TOKEN": TOKEN, "PYTHONPATH": str(REPO)}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, *argv, "run", "-c", str(self.config)],
+                [sys.executable, "-m", "bot", "run", "-c", str(self.config)],
                 cwd=self.folder,
                 env=env,
                 stdout=log,

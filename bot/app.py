@@ -55,7 +55,7 @@ async def _start_services(app: Application) -> None:
     """Open the HTTP client, start the broadcaster and schedule every source."""
     config: Config = app.bot_data["config"]
     store: Store = app.bot_data["store"]
-    client = new_client()
+    client = new_client(config.fetch.policy())
     metrics.instrument(client)
     broadcaster = Broadcaster(app.bot, store, config)
     poller = Poller(config, store, client, broadcaster.wake)

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot import store_cli
+from bot import sources_cli, store_cli
 from bot.app import build_application
 from bot.config import ConfigError, load_config
 from bot.demo import run_demo
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     health = commands.add_parser("health", help="exit 0 if the running bot's /healthz says ok (for Docker)")
     health.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
     health.set_defaults(handler=_health)
+    sources_cli.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

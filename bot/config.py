@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from jobs.fetch import USER_AGENT, FetchPolicy
 from jobs.records import CategorySpec
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -94,6 +95,41 @@ class OpsSettings(_Strict):
     pid_file: Path | None = None
 
 
+class FetchSettings(_Strict):
+    """How Nashra behaves towards the sites it reads; the defaults suit a few hundred sources."""
+
+    user_agent: str = Field(default=USER_AGENT, min_length=1)
+    connect_timeout: Duration = timedelta(seconds=5)
+    read_timeout: Duration = timedelta(seconds=15)
+    total_timeout: Duration = timedelta(seconds=30)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    max_page_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_feed_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Entries read from one feed; a feed listing thousands of items is an archive, not news.
+    max_feed_entries: int = Field(default=500, ge=1)
+    per_host: int = Field(default=2, ge=1, le=32)
+    host_delay: Duration = timedelta(seconds=1)
+    retries: int = Field(default=2, ge=0, le=10)
+    # The longest a failing source waits between tries (it backs off exponentially up to this).
+    max_backoff: Duration = timedelta(hours=1)
+    # A source failing this long is paused (tried once per max_backoff) and the admins are told once.
+    pause_after: Duration = timedelta(hours=24)
+
+    def policy(self) -> FetchPolicy:
+        """The jobs-side view of these settings."""
+        return FetchPolicy(
+            user_agent=self.user_agent,
+            connect_timeout=self.connect_timeout.total_seconds(),
+            read_timeout=self.read_timeout.total_seconds(),
+            total_timeout=self.total_timeout.total_seconds(),
+            max_redirects=self.max_redirects,
+            max_bytes=self.max_page_bytes,
+            per_host=self.per_host,
+            host_delay=self.host_delay.total_seconds(),
+            retries=self.retries,
+        )
+
+
 class Category(_Strict):
     slug: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     ar: str
@@ -108,13 +144,15 @@ class Category(_Strict):
 
 class Source(_Strict):
     name: str = Field(min_length=1)
-    kind: Literal["feed", "html", "ticker"]
+    kind: Literal["feed", "html", "ticker", "sitemap"]
     url: str = Field(pattern=r"^https?://")
     interval: Duration = timedelta(minutes=5)
     category: str | None = None
     link_selector: str | None = None
     title_selector: str | None = None
     item_selector: str | None = None
+    # Only for a site that allowed us in writing; robots.txt is honoured otherwise.
+    respect_robots: bool = True
 
     @field_validator("interval")
     @classmethod
@@ -153,6 +191,7 @@ class Config(_Strict):
     storage: StorageSettings = StorageSettings()
     delivery: DeliverySettings = DeliverySettings()
     ops: OpsSettings = OpsSettings()
+    fetch: FetchSettings = FetchSettings()
     categories: tuple[Category, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = ()
     channels: tuple[Channel, ...] = ()

@@ -40,6 +40,8 @@ def demo_config(site: SampleNewsSite, api: FakeBotAPI, data_file: Path, *, inter
         {
             "telegram": {"api_base_url": api.base_url},
             "storage": {"path": str(data_file)},
+            # Every demo source is the one local site: no need to space requests out politely.
+            "fetch": {"host_delay": "0s"},
             "categories": DEMO_CATEGORIES,
             "sources": [
                 {"name": site.name, "kind": "feed", "url": site.url("/feed/"), "interval": interval},

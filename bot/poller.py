@@ -1,12 +1,20 @@
-"""One poll of one source: discover → dedupe → extract → categorise/summarise → outbox, then commit."""
+"""One poll of one source: discover → dedupe → extract → categorise/summarise → outbox, then commit.
+
+Per-source health lives in the store's source state: consecutive failures, the last error, when the
+next attempt is due (exponential backoff with jitter), and whether the source is paused. A source
+failing for `fetch.pause_after` is paused (tried once per `fetch.max_backoff`) and the admins are told
+once through the `on_notice` hook, and once more when it recovers.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import httpx
 
@@ -18,9 +26,17 @@ from jobs.arabic import text_key
 from jobs.canonical import canonical_url
 from jobs.categorise import Categoriser
 from jobs.decode import decode_html
-from jobs.discover import DiscoverError, parse_feed, parse_listing, parse_ticker, require_html
+from jobs.discover import (
+    DiscoverError,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+    parse_ticker,
+    require_html,
+)
 from jobs.extract import extract_article
-from jobs.fetch import FetchError, fetch
+from jobs.fetch import Fetched, Fetcher, FetchError, Validators
+from jobs.fingerprint import Change, Story, StoryIndex, compare_headlines, fingerprint
 from jobs.records import Article, Candidate, NewsItem
 from jobs.summarise import summarise
 
@@ -28,17 +44,26 @@ log = logging.getLogger(__name__)
 
 # Two or three sentences of Arabic news: enough to stand in for the article, short enough to scan.
 SUMMARY_BUDGET = 400
+# The source-state record that holds recent stories of every source (for cross-source matching).
+STORY_INDEX_STATE = "nashra:stories"
+# Ticker headlines remembered per source for edit detection; a ticker shows about ten at a time.
+RECENT_HEADLINES = 100
+# Backoff is jittered so sources that failed together (one host down) do not come back in lockstep.
+BACKOFF_JITTER = 0.2
 
 
 @dataclass(frozen=True)
 class PollResult:
-    """What one poll found, for logs and `nashra check`-style reports."""
+    """What one poll found, for logs and `nashra check`."""
 
     source: str
     found: int
     new: int
     seeded: bool = False
     error: str | None = None
+    status: int | None = None
+    seconds: float = 0.0
+    skipped: bool = False
 
 
 def candidate_key(candidate: Candidate) -> str:
@@ -52,38 +77,198 @@ class Poller:
     """Runs polls for the scheduler; owns nothing but borrows the shared client and store."""
 
     def __init__(
-        self, config: Config, store: Store, client: httpx.AsyncClient, on_new: Callable[[], None]
+        self,
+        config: Config,
+        store: Store,
+        client: httpx.AsyncClient,
+        on_new: Callable[[], None],
+        *,
+        on_notice: Callable[[str], None] | None = None,
     ) -> None:
         self._config = config
         self._store = store
-        self._client = client
+        self._fetcher = Fetcher(client, config.fetch.policy())
         self._on_new = on_new
+        # Admin notices (a source paused or resumed); the bot wires this to its admins.
+        self.on_notice = on_notice
         self._categoriser = Categoriser([c.spec() for c in config.categories])
+        rows = store.source_state(STORY_INDEX_STATE).get("stories", [])
+        self._stories = StoryIndex.from_json(rows)
 
-    async def poll(self, source: Source) -> PollResult:
-        """Poll once; a failure is logged on one line naming the source and retried next interval."""
+    async def poll(self, source: Source, *, force: bool = False) -> PollResult:
+        """Poll once unless backing off; a failure is one log line naming the source."""
+        started = time.monotonic()
+        state = self._store.source_state(source.name)
+        if not force and (state.get("next_attempt_at") or 0) > time.time():
+            return PollResult(source.name, 0, 0, skipped=True)
         try:
-            candidates = await self._discover(source)
+            page = await self._fetch_listing(source, state)
+            # Parsing a big feed or page takes a while: off the event loop, so other polls keep time.
+            candidates = [] if page.not_modified else await asyncio.to_thread(self._discover, source, page)
         except (FetchError, DiscoverError) as exc:
-            log.warning("source %r failed: %s (next try in %s)", source.name, exc, source.interval)
-            self._store.update_source_state(source.name, last_error=str(exc), last_error_at=time.time())
+            return await self._failed(source, state, exc, started)
+        if page.not_modified:
+            self._recovered(source, state, page)
             await self._store.commit()
-            return PollResult(source.name, 0, 0, error=str(exc))
-        fresh = self._unseen(candidates)
-        if not self._store.source_state(source.name).get("seeded"):
-            return await self._seed(source, candidates)
-        items = [await self._build(source, c) for c in reversed(fresh)]  # oldest first, as published
-        for item, candidate in zip(items, reversed(fresh), strict=True):
-            self._store.put_item(item.key, item.to_json())
-            self._store.enqueue(targets(item, self._config, self._store))
-            self._store.mark_seen({candidate_key(candidate), item.key}, source.name)
-        self._store.update_source_state(source.name, last_success_at=time.time(), last_error=None)
+            return PollResult(source.name, 0, 0, status=304, seconds=time.monotonic() - started)
+        if state.get("seeded"):
+            items = await self._take_new(source, candidates)
+        else:
+            self._seed(source, candidates)
+            items = []
+        # No await since the writes above: the seen marks, the outbox and the validators that say "this page
+        # was read" reach the disk in one commit, whichever task commits first. Recording the validators
+        # earlier would let another task's commit persist them alone, and a crash would then lose the items.
+        self._recovered(source, state, page)
         await self._store.commit()
+        self._report(source, candidates, items, seeded=not state.get("seeded"))
+        return PollResult(
+            source.name,
+            len(candidates),
+            len(items),
+            seeded=not state.get("seeded"),
+            status=page.status,
+            seconds=time.monotonic() - started,
+        )
+
+    async def preview(self, source: Source, limit: int) -> list[NewsItem]:
+        """The items the source's newest candidates would become, seen or not; nothing is stored."""
+        page = await self._fetcher.get(
+            source.url, max_bytes=self._config.fetch.max_feed_bytes, robots=source.respect_robots
+        )
+        candidates = await asyncio.to_thread(self._discover, source, page)
+        items = []
+        for candidate in candidates[:limit]:
+            article = None
+            if candidate.url and not candidate.is_ticker:
+                article = await self._article(source, candidate)
+            items.append(self._item(source, candidate, article))
+        return items
+
+    # --- fetching and health ---------------------------------------------------------------
+
+    async def _fetch_listing(self, source: Source, state: dict[str, Any]) -> Fetched:
+        """The source's page, conditionally once we have validators (a 304 means nothing changed)."""
+        validators = None
+        if state.get("seeded") and (state.get("etag") or state.get("last_modified")):
+            validators = Validators(state.get("etag"), state.get("last_modified"))
+        listing_cap = self._config.fetch.max_page_bytes
+        if source.kind in ("feed", "sitemap"):
+            listing_cap = self._config.fetch.max_feed_bytes
+        return await self._fetcher.get(
+            source.url, validators=validators, max_bytes=listing_cap, robots=source.respect_robots
+        )
+
+    def _recovered(self, source: Source, state: dict[str, Any], page: Fetched) -> None:
+        """Reset health after a good answer, keeping the validators for the next conditional GET."""
+        if state.get("paused"):
+            message = f"source {source.name!r} works again after {state.get('consecutive_failures')} failures"
+            log.warning("%s; polling it every %s again", message, source.interval)
+            self._notify(message)
+        fields: dict[str, Any] = {
+            "consecutive_failures": 0,
+            "failing_since": None,
+            "next_attempt_at": None,
+            "paused": False,
+            "last_error": None,
+            "last_status": page.status,
+            "last_success_at": time.time(),
+        }
+        if not page.not_modified:
+            fields |= {"etag": page.validators.etag, "last_modified": page.validators.last_modified}
+        self._store.update_source_state(source.name, **fields)
+
+    async def _failed(
+        self, source: Source, state: dict[str, Any], exc: Exception, started: float
+    ) -> PollResult:
+        """Record the failure, back off exponentially (or as Retry-After says), pause a long-dead source."""
+        now = time.time()
+        settings = self._config.fetch
+        failures = int(state.get("consecutive_failures") or 0) + 1
+        failing_since = state.get("failing_since") or now
+        cap = settings.max_backoff.total_seconds()
+        delay = min(cap, source.interval.total_seconds() * 2 ** (failures - 1))
+        delay *= random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            delay = max(delay, retry_after)
+        paused = bool(state.get("paused")) or now - failing_since >= settings.pause_after.total_seconds()
+        if paused:
+            delay = max(delay, cap)
+        status = getattr(exc, "status", None)
+        log.warning(
+            "source %r failed: %s (failure %d in a row, next try in %.0fs)", source.name, exc, failures, delay
+        )
+        if paused and not state.get("paused"):
+            message = (
+                f"source {source.name!r} paused: failing since {time.ctime(failing_since)} "
+                f"({failures} failures, last: {exc}); trying it once every {settings.max_backoff}"
+            )
+            log.warning("%s", message)
+            self._notify(message)
+        self._store.update_source_state(
+            source.name,
+            consecutive_failures=failures,
+            failing_since=failing_since,
+            last_error=str(exc),
+            last_error_at=now,
+            last_status=status,
+            next_attempt_at=now + delay,
+            paused=paused,
+        )
+        await self._store.commit()
+        elapsed = time.monotonic() - started
+        return PollResult(source.name, 0, 0, error=str(exc), status=status, seconds=elapsed)
+
+    def _notify(self, message: str) -> None:
+        if self.on_notice is not None:
+            self.on_notice(message)
+
+    def _discover(self, source: Source, page: Fetched) -> list[Candidate]:
+        if source.kind == "feed":
+            return parse_feed(page.body, page.url, source.name, self._config.fetch.max_feed_entries)
+        if source.kind == "sitemap":
+            return parse_sitemap(page.body, page.url, source.name)[: self._config.fetch.max_feed_entries]
+        require_html(page.content_type, page.url)
+        html = decode_html(page.body, page.content_type)
+        if source.kind == "ticker":
+            assert source.item_selector is not None
+            return parse_ticker(html, page.url, source.name, source.item_selector)
+        assert source.link_selector is not None
+        return parse_listing(html, page.url, source.name, source.link_selector, source.title_selector)
+
+    # --- new items -------------------------------------------------------------------------
+
+    async def _take_new(self, source: Source, candidates: list[Candidate]) -> list[NewsItem]:
+        """Build the unseen candidates' items, then record them all without awaiting in between."""
+        fresh = self._unseen(candidates)
+        built = [(c, await self._build(source, c)) for c in reversed(fresh)]  # oldest first, as published
+        items: list[NewsItem] = []
+        for candidate, item in built:
+            keys = {candidate_key(candidate)}
+            # Another source may have listed the same story while this one was fetching its pages.
+            if item is not None and not self._store.is_seen(item.key):
+                keys.add(item.key)
+                self._store.put_item(item.key, item.to_json())
+                self._store.enqueue(targets(item, self._config, self._store))
+                items.append(item)
+            self._store.mark_seen(keys, source.name)
+        self._store.update_source_state(STORY_INDEX_STATE, stories=self._stories.to_json())
+        return items
+
+    def _report(
+        self, source: Source, candidates: list[Candidate], items: list[NewsItem], *, seeded: bool
+    ) -> None:
+        """Log and count what a poll found, and wake the broadcaster when there is something to send."""
+        if seeded:
+            log.info(
+                "source %r: first poll, %d existing items remembered silently", source.name, len(candidates)
+            )
+            return
         metrics.items_found(items)
         if items:
             log.info("source %r: %d new of %d", source.name, len(items), len(candidates))
             self._on_new()
-        return PollResult(source.name, len(candidates), len(items))
 
     def _unseen(self, candidates: list[Candidate]) -> list[Candidate]:
         """Candidates not seen before, each once even if the page lists it twice."""
@@ -94,29 +279,56 @@ class Poller:
                 fresh[key] = candidate
         return list(fresh.values())
 
-    async def _seed(self, source: Source, candidates: list[Candidate]) -> PollResult:
+    def _seed(self, source: Source, candidates: list[Candidate]) -> None:
         """First poll of a source: remember what is already there so readers never get its back catalogue."""
         self._store.mark_seen((candidate_key(c) for c in candidates), source.name)
-        self._store.update_source_state(source.name, seeded=True, last_success_at=time.time())
-        await self._store.commit()
-        log.info("source %r: first poll, %d existing items remembered silently", source.name, len(candidates))
-        return PollResult(source.name, len(candidates), 0, seeded=True)
+        headlines = [[c.title, candidate_key(c)] for c in candidates if c.is_ticker]
+        self._store.update_source_state(source.name, seeded=True, headlines=headlines[-RECENT_HEADLINES:])
 
-    async def _discover(self, source: Source) -> list[Candidate]:
-        page = await fetch(self._client, source.url)
-        if source.kind == "feed":
-            return parse_feed(page.body, page.url, source.name)
-        require_html(page.content_type, page.url)
-        html = decode_html(page.body, page.content_type)
-        if source.kind == "ticker":
-            assert source.item_selector is not None
-            return parse_ticker(html, page.url, source.name, source.item_selector)
-        assert source.link_selector is not None
-        return parse_listing(html, page.url, source.name, source.link_selector, source.title_selector)
+    async def _build(self, source: Source, candidate: Candidate) -> NewsItem | None:
+        """A news item for a candidate, or None when it is a story already told (other URL, source, edit)."""
+        if candidate.is_ticker:
+            return self._ticker_item(source, candidate)
+        article = await self._article(source, candidate) if candidate.url else None
+        item = self._item(source, candidate, article)
+        if item.key != candidate_key(candidate) and self._store.is_seen(item.key):
+            log.info("source %r: %s is %s, already seen", source.name, candidate.url, item.key)
+            return None
+        # The body alone: two sites title one story differently but copy the agency text.
+        sketch = fingerprint(article.text if article else candidate.summary)
+        earlier = self._stories.same_text(sketch)
+        if earlier is not None:
+            log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
+            return None
+        ticker = self._stories.ticker_for(item.title)
+        self._stories.add(Story(item.key, sketch, item.title, False, time.time()))
+        if ticker is not None:
+            # The breaking headline we alerted is now a full article: the alert is edited to link it.
+            return replace(item, revises=ticker.key)
+        return item
 
-    async def _build(self, source: Source, candidate: Candidate) -> NewsItem:
+    def _ticker_item(self, source: Source, candidate: Candidate) -> NewsItem | None:
+        """A ticker headline: new, an edit of one already sent (revises it), or a trivial re-spelling."""
+        state = self._store.source_state(source.name)
+        headlines: list[list[str]] = state.get("headlines") or []
+        item = self._item(source, candidate, None)
+        for old_title, root_key in reversed(headlines):
+            change = compare_headlines(old_title, candidate.title)
+            if change is Change.SAME:
+                log.info("source %r: %r only re-spells %r", source.name, candidate.title, old_title)
+                return None
+            if change is Change.REVISED:
+                item = replace(item, revises=root_key)
+                headlines.append([candidate.title, root_key])
+                break
+        else:
+            headlines.append([candidate.title, item.key])
+            self._stories.add(Story(item.key, None, item.title, True, time.time()))
+        self._store.update_source_state(source.name, headlines=headlines[-RECENT_HEADLINES:])
+        return item
+
+    def _item(self, source: Source, candidate: Candidate, article: Article | None) -> NewsItem:
         """Turn a candidate into a news item, falling back to what the listing said if the page fails."""
-        article = None if candidate.is_ticker or not candidate.url else await self._article(source, candidate)
         terms = candidate.categories + (article.categories if article else ())
         url = (article.canonical or article.url) if article else candidate.url
         text = article.text if article else candidate.summary  # the classifier's input when nothing else says
@@ -140,7 +352,7 @@ class Poller:
     async def _article(self, source: Source, candidate: Candidate) -> Article | None:
         assert candidate.url is not None
         try:
-            page = await fetch(self._client, candidate.url)
+            page = await self._fetcher.get(candidate.url, robots=source.respect_robots)
         except FetchError as exc:
             metrics.extraction_failed(source.name)
             log.warning("source %r: article unavailable, using the listing's text: %s", source.name, exc)

@@ -31,6 +31,10 @@ WIDE_CODECS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-l
 # The rivals when a page is labelled Western: what a browser shows, or the Arabic code page.
 WESTERN_OR_ARABIC = ["cp1252", "cp1256"]
 
+# What Arabic and English news sites actually use. On a short page detection over every codec
+# often prefers an exotic one (mac_latin2 for a few lines of windows-1256), so these get a second look.
+NEWS_CODECS = ["cp1256", "iso8859_6", "cp1252"]
+
 BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -126,6 +130,9 @@ def _detect(body: bytes) -> str:
     if text is not None:
         return text
     match = charset_normalizer.from_bytes(body, preemptive_behaviour=False).best()
+    if match is None or match.encoding not in NEWS_CODECS:
+        likely = charset_normalizer.from_bytes(body, cp_isolation=NEWS_CODECS, preemptive_behaviour=False)
+        match = likely.best() or match
     if match is not None:
         return body.decode(match.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")

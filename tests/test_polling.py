@@ -97,6 +97,8 @@ async def test_broken_sources_are_logged_by_name_and_others_go_on(
         {
             "telegram": {"api_base_url": api.base_url},
             "storage": {"path": str(tmp_path / "nashra.json")},
+            # No in-poll retries: the 500 must be logged before the test lets the site recover.
+            "fetch": {"retries": 0, "host_delay": "0s"},
             "categories": DEMO_CATEGORIES,
             "sources": sources,
         }

@@ -361,6 +361,8 @@ class SampleNewsSite:
             return self._feed(None)
         if path == "/robots.txt":
             return _Response(200, _ROBOTS.encode(), _TEXT)
+        if path == "/news-sitemap.xml":
+            return self._news_sitemap()
         if (match := _CATEGORY_PATH.fullmatch(path)) and match[1] in self.categories:
             return self._feed(match[1]) if match[2] else self._html(self._category_page(match[1]))
         if (match := _UPLOAD_PATH.fullmatch(path)) and match[1] in self._catalogue.images:
@@ -660,6 +662,25 @@ id="cancel-comment-reply-link" href="#respond" style="display:none;">إلغاء 
 </rss>
 """
         return _Response(200, body.encode("utf-8"), _RSS, built)
+
+    def _news_sitemap(self) -> _Response:
+        """A Google News sitemap (as Yoast and Rank Math make it): latest posts with dates and titles."""
+        items = self._latest()
+        entries = "".join(
+            f"""
+<url><loc>{_e(self.url(a.path))}</loc><news:news><news:publication><news:name>{_e(self.name)}</news:name>
+<news:language>ar</news:language></news:publication>
+<news:publication_date>{a.published.isoformat()}</news:publication_date>
+<news:title>{_e(a.title)}</news:title></news:news></url>"""
+            for a in items
+        )
+        body = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}
+</urlset>
+"""
+        built = items[0].published if items else self._opened
+        return _Response(200, body.encode("utf-8"), "application/xml; charset=UTF-8", built)
 
     def _feed_item(self, article: SiteArticle) -> str:
         """One <item>: escaped title, CDATA categories and a plain-text first paragraph."""

@@ -1,0 +1,142 @@
+"""Recognise the same story twice: MinHash sketches for article text, word diffs for ticker headlines."""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import Enum
+
+from jobs.arabic import words
+
+# Word 3-shingles: single words match across unrelated stories, longer shingles miss light edits.
+SHINGLE = 3
+# Below this many words the text says too little (two short bulletins share phrasing by chance).
+MIN_FINGERPRINT_WORDS = 30
+# Bottom-k MinHash: the k smallest shingle hashes estimate resemblance within about ±0.1.
+SKETCH_SIZE = 32
+# Estimated shingle resemblance above which two texts are one story (re-published, lightly edited).
+# SimHash was tried first: on a 60-word story one changed word flips 8 of 64 bits, too close to noise.
+SAME_TEXT = 0.5
+# A headline this similar character by character is a typo fix or a spelling variant.
+TYPO_RATIO = 0.9
+# Headlines sharing this share of their words are one story told again (revised or re-run).
+SAME_STORY_WORDS = 0.5
+# How long a story stays in memory for matching; news repeats within days, not weeks.
+INDEX_MAX_AGE = 3 * 24 * 3600.0
+INDEX_MAX_ENTRIES = 3000
+
+Fingerprint = tuple[int, ...]
+
+
+def fingerprint(text: str) -> Fingerprint | None:
+    """A MinHash sketch of normalised word shingles; None when the text is too short to tell."""
+    tokens = words(text)
+    if len(tokens) < MIN_FINGERPRINT_WORDS:
+        return None
+    hashes = {
+        int.from_bytes(hashlib.blake2b(" ".join(tokens[i : i + SHINGLE]).encode(), digest_size=6).digest())
+        for i in range(len(tokens) - SHINGLE + 1)
+    }
+    return tuple(heapq.nsmallest(SKETCH_SIZE, hashes))
+
+
+def resemblance(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated Jaccard resemblance of the two texts' shingle sets (bottom-k estimator)."""
+    union = heapq.nsmallest(min(SKETCH_SIZE, len(set(a) | set(b))), set(a) | set(b))
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both) / len(union) if union else 0.0
+
+
+class Change(Enum):
+    """How a new headline relates to an earlier one."""
+
+    SAME = "same"  # typo fix, an added or dropped word, tatweel: not news
+    REVISED = "revised"  # the same story with different facts: edit what was sent
+    UNRELATED = "unrelated"
+
+
+def compare_headlines(old: str, new: str) -> Change:
+    """Classify an edit of a headline; changed numbers are always meaningful (3 dead → 5 dead)."""
+    a, b = words(old), words(new)
+    if not a or not b:
+        return Change.UNRELATED
+    shared = len(set(a) & set(b)) / len(set(a) | set(b))
+    numbers_changed = {w for w in a if w.isdigit()} != {w for w in b if w.isdigit()}
+    if shared < SAME_STORY_WORDS and SequenceMatcher(None, a, b).ratio() < SAME_STORY_WORDS:
+        return Change.UNRELATED
+    if numbers_changed:
+        return Change.REVISED
+    if SequenceMatcher(None, " ".join(a), " ".join(b)).ratio() >= TYPO_RATIO or _one_word_edit(a, b):
+        return Change.SAME
+    return Change.REVISED
+
+
+def _one_word_edit(a: list[str], b: list[str]) -> bool:
+    """True when one headline is the other with a single word added or removed."""
+    if abs(len(a) - len(b)) != 1:
+        return False
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+@dataclass
+class Story:
+    """A story already handled: its item key, fingerprint, headline and whether it came from a ticker."""
+
+    key: str
+    fingerprint: Fingerprint | None
+    headline: str
+    ticker: bool
+    at: float
+
+
+class StoryIndex:
+    """Recent stories from every source, for cross-URL and cross-source matching; JSON round-trips."""
+
+    def __init__(self, stories: Iterable[Story] = ()) -> None:
+        self.stories = list(stories)
+
+    def add(self, story: Story) -> None:
+        self.stories.append(story)
+        cutoff = time.time() - INDEX_MAX_AGE
+        self.stories = [s for s in self.stories if s.at >= cutoff][-INDEX_MAX_ENTRIES:]
+
+    def same_text(self, sketch: Fingerprint | None) -> Story | None:
+        """An earlier story whose text is this one's, give or take light edits."""
+        if sketch is None:
+            return None
+        return next(
+            (
+                s
+                for s in reversed(self.stories)
+                if s.fingerprint is not None and resemblance(s.fingerprint, sketch) >= SAME_TEXT
+            ),
+            None,
+        )
+
+    def ticker_for(self, headline: str) -> Story | None:
+        """The ticker headline an article's title repeats (or revises), if any."""
+        return next(
+            (
+                s
+                for s in reversed(self.stories)
+                if s.ticker and compare_headlines(s.headline, headline) is not Change.UNRELATED
+            ),
+            None,
+        )
+
+    def to_json(self) -> list[list[object]]:
+        return [[s.key, s.fingerprint, s.headline, s.ticker, s.at] for s in self.stories]
+
+    @classmethod
+    def from_json(cls, rows: Iterable[list[object]]) -> StoryIndex:
+        stories = []
+        for row in rows:
+            key, sketch, headline, ticker, at = row
+            sketch = tuple(sketch) if isinstance(sketch, list) else None
+            stories.append(Story(str(key), sketch, str(headline), bool(ticker), float(at)))  # type: ignore[arg-type]
+        return cls(stories)
