@@ -27,6 +27,14 @@ from bot.store import Store, StoreError
 TOKEN = "424242:SOAK-secret-token-never-logged"
 REPO = Path(__file__).resolve().parents[1]
 STEADY_READER = 7000
+# A four-step cycle, so the answer to an update Telegram re-delivers after a crash (a repeat of one already
+# answered) cannot be mistaken for the answer to the command now in flight.
+COMMANDS = (
+    ("sub", "breaking", "Breaking"),
+    ("sub", "sport", "Sport"),
+    ("unsub", "breaking", "Breaking"),
+    ("unsub", "sport", "Sport"),
+)
 CHURN_READERS = tuple(range(7001, 7009))
 # Keep the ticker from scrolling a headline off before the bot had a chance to poll it.
 MAX_UNDELIVERED_HEADLINES = 5
@@ -37,11 +45,12 @@ SETTLE_TIMEOUT = 60.0
 
 @dataclass
 class Reader:
-    """A reader who alternates /subscribe and /unsubscribe, waiting for each answer before the next."""
+    """A reader who cycles through COMMANDS, waiting for each answer before the next."""
 
     chat_id: int
-    subscribed: bool | None = None  # the state the bot last acknowledged
-    inflight: str | None = None
+    subscribed: dict[str, bool] = field(default_factory=dict)  # what the bot last acknowledged
+    inflight: tuple[str, str, str] | None = None
+    step: int = 0
     replies_read: int = 0
 
 
@@ -49,7 +58,7 @@ class Reader:
 class SoakReport:
     kills: int = 0
     load_failures: list[str] = field(default_factory=list)
-    lost_subscriptions: list[int] = field(default_factory=list)
+    lost_subscriptions: list[str] = field(default_factory=list)
     lost_deliveries: list[str] = field(default_factory=list)
     duplicates: int = 0
     worst_duplicates_per_chat_per_crash: int = 0
@@ -174,16 +183,20 @@ class Soak:
             replies = [m.plain for m in self.api.sent(reader.chat_id) if self.news_key(m) is None]
             for plain in replies[reader.replies_read :]:
                 kind = "sub" if "Subscribed to:" in plain else "unsub"
-                if kind == reader.inflight:
-                    reader.subscribed, reader.inflight = kind == "sub", None
+                if reader.inflight and (kind, reader.inflight[2]) == (
+                    reader.inflight[0],
+                    plain.split(": ")[-1],
+                ):
+                    reader.subscribed[reader.inflight[1]] = kind == "sub"
+                    reader.inflight, reader.step = None, reader.step + 1
                     self.report.acknowledged_changes += 1
             reader.replies_read = len(replies)
 
     def command(self, reader: Reader) -> None:
         if reader.inflight is None:
-            reader.inflight = "unsub" if reader.subscribed else "sub"
-            verb = "/subscribe" if reader.inflight == "sub" else "/unsubscribe"
-            self.api.user_says(reader.chat_id, f"{verb} breaking", language_code="en")
+            reader.inflight = kind, slug, _ = COMMANDS[reader.step % len(COMMANDS)]
+            verb = "/subscribe" if kind == "sub" else "/unsubscribe"
+            self.api.user_says(reader.chat_id, f"{verb} {slug}", language_code="en")
 
     def undelivered_headlines(self) -> int:
         delivered = {self.news_key(m) for m in self.api.sent("@nashra_breaking")}
@@ -242,11 +255,10 @@ class Soak:
         store = Store(self.data)
         for reader in self.readers.values():
             saved = store.subscriber(reader.chat_id)
-            if (
-                reader.subscribed is not None
-                and ("breaking" in (saved or {}).get("categories", [])) != reader.subscribed
-            ):
-                report.lost_subscriptions.append(reader.chat_id)
+            categories = (saved or {}).get("categories", [])
+            for slug, subscribed in reader.subscribed.items():
+                if (slug in categories) != subscribed:
+                    report.lost_subscriptions.append(f"{reader.chat_id} {slug}: acknowledged {subscribed}")
         per_crash: Counter[tuple[int | str, int]] = Counter()
         firsts: set[tuple[int, str]] = set()
         sent = self.api.sent()
