@@ -82,6 +82,9 @@ def write_config(folder: Path, site: SampleNewsSite, api: FakeBotAPI, *, debug: 
     text = f"""
 [ops]
 log_level = {q("debug" if debug else "info")}
+[fetch]
+# One local site serves every source; spacing requests out would only slow the load down.
+host_delay = "0s"
 [telegram]
 api_base_url = {q(api.base_url)}
 [storage]
