@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from telegram import Bot
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -15,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 from telegram.ext import MessageHandler as _MessageHandler
+from telegram.request import HTTPXRequest
 
 from bot.broadcaster import Broadcaster
 from bot.commands import ReaderCommands
@@ -25,6 +27,8 @@ from jobs.fetch import new_client
 
 log = logging.getLogger(__name__)
 
+# A couple of connections beyond the sends in flight, so a slow close never stalls a new send.
+BROADCAST_SPARE_CONNECTIONS = 2
 # APScheduler's default 1 s grace would silently skip a poll whenever the loop is busy; run it late instead.
 POLL_JOB_KWARGS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
@@ -55,9 +59,11 @@ async def _start_services(app: Application) -> None:
     config: Config = app.bot_data["config"]
     store: Store = app.bot_data["store"]
     client = new_client()
-    broadcaster = Broadcaster(app.bot, store, config)
+    broadcast_bot = _broadcast_bot(app.bot.token, config)
+    await broadcast_bot.initialize()
+    broadcaster = Broadcaster(broadcast_bot, store, config)
     poller = Poller(config, store, client, broadcaster.wake)
-    app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller)
+    app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller, broadcast_bot=broadcast_bot)
     app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))
     assert app.job_queue is not None
     for source in config.sources:
@@ -79,7 +85,16 @@ async def _stop_services(app: Application) -> None:
             await task
     if "client" in app.bot_data:
         await app.bot_data["client"].aclose()
+    if "broadcast_bot" in app.bot_data:
+        await app.bot_data["broadcast_bot"].shutdown()
     await app.bot_data["store"].commit()
+
+
+def _broadcast_bot(token: str, config: Config) -> Bot:
+    """The broadcaster's own Bot: it paces itself, and its pool must hold every send it has in flight."""
+    request = HTTPXRequest(connection_pool_size=config.delivery.concurrency + BROADCAST_SPARE_CONNECTIONS)
+    base_url = config.telegram.api_base_url or "https://api.telegram.org/bot"
+    return Bot(token, base_url=base_url, request=request)
 
 
 async def _keep_broadcasting(broadcaster: Broadcaster) -> None:

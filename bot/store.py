@@ -209,3 +209,43 @@ class Store:
     def done(self, delivery: Delivery) -> None:
         """Forget a delivery that Telegram accepted (or that can never be delivered)."""
         self._table("outbox").remove(doc_ids=[delivery.id])
+
+    # --- broadcaster bookkeeping (added by issue 5) -------------------------------------------
+    # Written simply on TinyDB like the methods above; a faster store may re-implement them freely.
+
+    def done_many(self, deliveries: Iterable[Delivery]) -> None:
+        """Forget many finished deliveries at once: the broadcaster settles them in batches."""
+        ids = [d.id for d in deliveries]
+        if ids:
+            self._table("outbox").remove(doc_ids=ids)
+            notes = self._db.table("delivery_notes")
+            if noted := [i for i in ids if notes.contains(doc_id=i)]:
+                self._table("delivery_notes").remove(doc_ids=noted)
+
+    def record_sent(self, item_key: str, messages: dict[int | str, int]) -> None:
+        """Remember which message each chat got for an item, so a revision can edit it."""
+        doc = self._db.table("sent").get(doc_id=key_id(item_key))
+        merged = (dict(doc["messages"]) if doc else {}) | {str(c): m for c, m in messages.items()}
+        self._table("sent").upsert(Document({"key": item_key, "messages": merged}, doc_id=key_id(item_key)))
+
+    def sent_message(self, item_key: str, chat_id: int | str) -> int | None:
+        """The message id a chat got for an item, if it was recorded."""
+        doc = self._db.table("sent").get(doc_id=key_id(item_key))
+        return doc["messages"].get(str(chat_id)) if doc else None
+
+    def delivery_note(self, delivery_id: int) -> dict[str, Any]:
+        """What the broadcaster noted about a delivery, such as a send that timed out."""
+        doc = self._db.table("delivery_notes").get(doc_id=delivery_id)
+        return dict(doc) if doc else {}
+
+    def note_delivery(self, delivery_id: int, **fields: Any) -> None:
+        note = self.delivery_note(delivery_id) | fields
+        self._table("delivery_notes").upsert(Document(note, doc_id=delivery_id))
+
+    def move_chat(self, old: int | str, new: int) -> None:
+        """A group became a supergroup: its subscription and queued deliveries follow it to the new id."""
+        reader = self.subscriber(old)  # type: ignore[arg-type]
+        if reader is not None:
+            self._table("subscribers").remove(doc_ids=[key_id(str(old))])
+            self.save_subscriber(new, **{k: v for k, v in reader.items() if k != "chat_id"})
+        self._table("outbox").update({"chat_id": new}, lambda doc: doc["chat_id"] == old)
