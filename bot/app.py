@@ -49,6 +49,7 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     app.add_handler(CommandHandler("unsubscribe", commands.unsubscribe))
     app.add_handler(CommandHandler("subscriptions", commands.subscriptions))
     app.add_handler(CommandHandler("categories", commands.categories))
+    app.add_handler(CommandHandler("breaking", commands.breaking))
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
     app.add_error_handler(_log_error)
     return app

@@ -48,6 +48,9 @@ BACKOFF_MAX_SECONDS = 60.0
 TIMEOUT_RETRY_SECONDS = 5.0
 # Unexpected Telegram errors are retried this many times, then the delivery is given up and logged.
 MAX_UNEXPECTED_ERRORS = 3
+# Finished sends are committed in batches at most this often: each commit writes the whole store, and a
+# chat's next message waits for its commit, so this stays well under the 1 s private-chat gap.
+SETTLE_INTERVAL_SECONDS = 0.2
 # How long stopping waits for sends already on the wire, so their outcome is recorded.
 STOP_GRACE_SECONDS = 5.0
 
@@ -377,6 +380,7 @@ class Broadcaster:
         """Commit finished deliveries in batches; each chat waits for its own previous commit."""
         while True:
             await self._settle_needed.wait()
+            await asyncio.sleep(SETTLE_INTERVAL_SECONDS)
             self._settle_needed.clear()
             chats = self._settle_batch()
             await self._store.commit()

@@ -107,6 +107,7 @@ class SentMessage:
     disable_notification: bool
     params: dict[str, Any]
     edited: bool
+    at: float = 0.0  # wall-clock time Telegram accepted it
 
 
 class _ApiError(Exception):
@@ -723,6 +724,7 @@ class FakeBotAPI:
                 disable_notification=bool(params.get("disable_notification")),
                 params=copy.deepcopy(params),
                 edited=False,
+                at=time.time(),
             )
         )
 
