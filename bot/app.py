@@ -10,9 +10,11 @@ from telegram.ext import (
     ApplicationBuilder,
     CommandHandler,
     ContextTypes,
+    ExtBot,
     filters,
 )
 from telegram.ext import MessageHandler as _MessageHandler
+from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.broadcaster import Broadcaster
@@ -26,6 +28,8 @@ from jobs.fetch import new_client
 
 log = logging.getLogger(__name__)
 
+# A couple of connections beyond the sends in flight, so a slow close never stalls a new send.
+BROADCAST_SPARE_CONNECTIONS = 2
 # APScheduler's default 1 s grace would silently skip a poll whenever the loop is busy; run it late instead.
 POLL_JOB_KWARGS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
 
@@ -46,6 +50,7 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     app.add_handler(CommandHandler("unsubscribe", commands.unsubscribe))
     app.add_handler(CommandHandler("subscriptions", commands.subscriptions))
     app.add_handler(CommandHandler("categories", commands.categories))
+    app.add_handler(CommandHandler("breaking", commands.breaking))
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
     app.add_error_handler(_log_error)
     return app
@@ -57,9 +62,11 @@ async def _start_services(app: Application) -> None:
     store: Store = app.bot_data["store"]
     client = new_client(config.fetch.policy())
     metrics.instrument(client)
-    broadcaster = Broadcaster(app.bot, store, config)
+    broadcast_bot = _broadcast_bot(app.bot.token, config)
+    await broadcast_bot.initialize()
+    broadcaster = Broadcaster(broadcast_bot, store, config)
     poller = Poller(config, store, client, broadcaster.wake)
-    app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller)
+    app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller, broadcast_bot=broadcast_bot)
     app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))
     for source in config.sources:
         schedule_poll(app, source)
@@ -86,7 +93,16 @@ async def _stop_services(app: Application) -> None:
     stop_ops(app)
     if "client" in app.bot_data:
         await app.bot_data["client"].aclose()
+    if "broadcast_bot" in app.bot_data:
+        await app.bot_data["broadcast_bot"].shutdown()
     await app.bot_data["store"].commit()
+
+
+def _broadcast_bot(token: str, config: Config) -> ExtBot:
+    """The broadcaster's own Bot: it paces itself, and its pool must hold every send it has in flight."""
+    request = HTTPXRequest(connection_pool_size=config.delivery.concurrency + BROADCAST_SPARE_CONNECTIONS)
+    base_url = config.telegram.api_base_url or "https://api.telegram.org/bot"
+    return ExtBot(token, base_url=base_url, request=request, rate_limiter=metrics.SendCounter())
 
 
 async def _keep_broadcasting(broadcaster: Broadcaster) -> None:

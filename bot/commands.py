@@ -17,6 +17,7 @@ from jobs.categorise import Categoriser
 MAX_WORDS_PER_NAME = 4
 # Replies quote what the reader typed; a 5,000-character argument should not come back whole.
 MAX_ECHO_CHARS = 60
+BREAKING_CHOICES = {"on": True, "off": False, "نعم": True, "لا": False, "تشغيل": True, "إيقاف": False}
 
 
 def resolve(words: list[str], categoriser: Categoriser) -> tuple[list[str], list[str]]:
@@ -69,6 +70,21 @@ class ReaderCommands:
     async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._change(update, context.args or [], add=False)
 
+    async def breaking(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/breaking on|off: breaking alerts in addition to the chosen sections."""
+        lang = self._language(update)
+        choice = (context.args or [""])[0].lower()
+        if choice not in BREAKING_CHOICES:
+            await self._reply(update, text(lang, "breaking_usage"))
+            return
+        assert update.effective_chat is not None
+        on = BREAKING_CHOICES[choice]
+        self._store.save_subscriber(
+            update.effective_chat.id, breaking=on, language=lang, active=True, strikes=[]
+        )
+        await self._store.commit()
+        await self._reply(update, text(lang, "breaking_on" if on else "breaking_off"))
+
     async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update, text(self._language(update), "unknown_command"))
 
@@ -97,7 +113,10 @@ class ReaderCommands:
             key = "not_subscribed" if missing and len(missing) == len(slugs) else "unsubscribed"
             reply = text(lang, key, names=self._names(slugs, lang))
         assert update.effective_chat is not None
-        self._store.save_subscriber(update.effective_chat.id, categories=changed, language=lang)
+        # Writing to the bot shows it is no longer blocked: forget earlier refusals.
+        self._store.save_subscriber(
+            update.effective_chat.id, categories=changed, language=lang, active=True, strikes=[]
+        )
         await self._store.commit()
         await self._reply(update, reply)
 

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.pacing import Limits
 from jobs.fetch import USER_AGENT, FetchPolicy
 from jobs.records import CategorySpec
 
@@ -54,6 +55,21 @@ class TelegramSettings(_Strict):
     token_env: str = "NASHRA_BOT_TOKEN"
     api_base_url: str | None = None
     admins: tuple[int, ...] = ()
+    # "polling" asks Telegram for updates; "webhook" has Telegram post them to webhook_url.
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = Field(default=None, pattern=r"^https://")
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, gt=0, lt=65536)
+    # Read from this environment variable: Telegram sends it back in a header and others cannot forge it.
+    webhook_secret_env: str = "NASHRA_WEBHOOK_SECRET"
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError(
+                'webhook mode needs webhook_url, e.g. webhook_url = "https://example.org/nashra"'
+            )
+        return self
 
 
 class StorageSettings(_Strict):
@@ -66,6 +82,22 @@ class DeliverySettings(_Strict):
     timezone: str = "Asia/Damascus"
     # Ordinary posts arrive silently so a busy channel does not buzz every few minutes; breaking ones notify.
     silent_articles: bool = True
+    # Link previews in readers' private chats (channels choose their own with link_preview).
+    link_previews: bool = False
+    # Telegram's broadcast limits; lower them if Telegram still answers 429 often.
+    global_per_second: float = Field(default=30.0, gt=0)
+    private_per_second: float = Field(default=1.0, gt=0)
+    group_per_minute: float = Field(default=20.0, gt=0)
+    # Sends in flight at once: enough to hide the round trip so the overall limit is actually reached.
+    concurrency: int = Field(default=16, ge=1, le=256)
+    # A reader who blocked the bot is deactivated after this many refusals spread over at least strike_span,
+    # so one glitch or a brief block does not lose a subscriber.
+    forbidden_strikes: int = Field(default=3, ge=1)
+    strike_span: Duration = timedelta(hours=1)
+
+    def limits(self) -> Limits:
+        """The pacing limits the broadcaster keeps to."""
+        return Limits(self.global_per_second, self.private_per_second, self.group_per_minute)
 
     @field_validator("timezone")
     @classmethod
@@ -177,6 +209,9 @@ class Channel(_Strict):
     categories: tuple[str, ...] = ()
     breaking: bool = False
     language: Literal["ar", "en"] = "ar"
+    link_preview: bool = False
+    # For a supergroup with topics: the topic (message_thread_id) posts go to.
+    topic: int | None = Field(default=None, gt=0)
 
     @field_validator("chat")
     @classmethod

@@ -11,7 +11,7 @@ import contextvars
 import time
 from collections import Counter as Tally
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram._utils.types import JSONDict
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter
+from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.config import Config
 from bot.store import Store
@@ -133,8 +133,22 @@ def extraction_failed(source: str) -> None:
     EXTRACTION_FAILURES.labels(source).inc()
 
 
+async def _counted(endpoint: str, call: Awaitable[Any]) -> Any:
+    """Await one Bot API call, counting sends and how Telegram refused them."""
+    try:
+        result = await call
+    except TelegramError as exc:
+        if endpoint.startswith("send"):
+            send_failed(exc)
+        raise
+    if endpoint.startswith("send"):
+        MESSAGES_SENT.inc()
+        ACTIVITY.sends.append(time.time())
+    return result
+
+
 class CountingRateLimiter(AIORateLimiter):
-    """PTB's rate limiter, counting every send and how Telegram refused it, for every caller at once."""
+    """PTB's rate limiter for command replies, counting every send and how Telegram refused it."""
 
     async def process_request(
         self,
@@ -145,16 +159,29 @@ class CountingRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        try:
-            result = await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-        except TelegramError as exc:
-            if endpoint.startswith("send"):
-                send_failed(exc)
-            raise
-        if endpoint.startswith("send"):
-            MESSAGES_SENT.inc()
-            ACTIVITY.sends.append(time.time())
-        return result
+        call = super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        return await _counted(endpoint, call)
+
+
+class SendCounter(BaseRateLimiter[None]):
+    """Counts the broadcaster's sends like CountingRateLimiter, without pacing (the broadcaster paces)."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        return await _counted(endpoint, callback(*args, **kwargs))
 
 
 def send_failed(exc: TelegramError) -> None:

@@ -1,9 +1,12 @@
-"""Decide who receives a news item: channels by configuration, readers by their subscriptions."""
+"""Decide who receives a news item: channels by configuration, readers by subscriptions and filters."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.config import Config
 from bot.store import Store
+from jobs.arabic import normalise
 from jobs.records import NewsItem
 
 # Lower goes first: breaking before articles, and channels (many readers each) before single readers.
@@ -20,8 +23,24 @@ def targets(item: NewsItem, config: Config, store: Store) -> list[Target]:
         if (item.breaking and channel.breaking) or wanted.intersection(channel.categories):
             prio = BREAKING_CHANNEL if item.breaking else ARTICLE_CHANNEL
             found.setdefault(channel.chat, (channel.chat, item.key, prio, channel.language))
+    searchable: str | None = None
     for reader in store.subscribers():
-        if wanted.intersection(reader["categories"]):
-            prio = BREAKING_READER if item.breaking else ARTICLE_READER
-            found.setdefault(reader["chat_id"], (reader["chat_id"], item.key, prio, reader["language"]))
+        if not reader.get("active", True):
+            continue
+        if not (wanted.intersection(reader["categories"]) or (item.breaking and reader.get("breaking"))):
+            continue
+        if reader.get("filters"):
+            searchable = searchable or f" {normalise(item.title + ' ' + item.summary)} "
+            if not passes(reader["filters"], searchable):
+                continue
+        prio = BREAKING_READER if item.breaking else ARTICLE_READER
+        found.setdefault(reader["chat_id"], (reader["chat_id"], item.key, prio, reader["language"]))
     return list(found.values())
+
+
+def passes(filters: dict[str, Any], searchable: str) -> bool:
+    """Keyword filters on normalised text: any include word must appear (if there are some), no exclude."""
+    include, exclude = filters.get("include", []), filters.get("exclude", [])
+    if include and not any(word in searchable for word in include):
+        return False
+    return not any(word in searchable for word in exclude)

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,7 @@ class Store:
         self._items: dict[str, tuple[int, dict[str, Any]]] = {}
         self._sources: dict[str, tuple[int, dict[str, Any]]] = {}
         self._outbox: dict[int, tuple[int, Delivery]] = {}
+        self._notes: dict[int, dict[str, Any]] = {}
         self._next_delivery = 1
         for day, batch in self._journal.replay():
             self._apply(day, batch)
@@ -152,8 +153,11 @@ class Store:
         for ident, chat, key, prio, lang in batch.get("add", ()):
             self._outbox[ident] = (day, Delivery(ident, chat, key, prio, lang))
             self._next_delivery = max(self._next_delivery, ident + 1)
+        for ident, note in batch.get("notes", {}).items():
+            self._notes[int(ident)] = note
         for ident in batch.get("done", ()):
             self._outbox.pop(ident, None)
+            self._notes.pop(ident, None)
 
     def _remember(self, keys: Iterable[str], day: int) -> list[str]:
         """Add keys to the in-memory seen set; returns those that were new."""
@@ -347,8 +351,50 @@ class Store:
 
     def done(self, delivery: Delivery) -> None:
         """Forget a delivery that Telegram accepted (or that can never be delivered)."""
+        self._notes.pop(delivery.id, None)
         if self._outbox.pop(delivery.id, None) is not None:
             self._batch.setdefault("done", []).append(delivery.id)
+
+    def done_many(self, deliveries: Iterable[Delivery]) -> None:
+        """Forget many finished deliveries at once: the broadcaster settles them in batches."""
+        for delivery in deliveries:
+            self.done(delivery)
+
+    def delivery_note(self, delivery_id: int) -> dict[str, Any]:
+        """What the broadcaster noted about a pending delivery, such as a send that timed out."""
+        return dict(self._notes.get(delivery_id, {}))
+
+    def note_delivery(self, delivery_id: int, **fields: Any) -> None:
+        note = self.delivery_note(delivery_id) | fields
+        self._notes[delivery_id] = note
+        self._batch.setdefault("notes", {})[str(delivery_id)] = note
+
+    def move_chat(self, old: int | str, new: int) -> None:
+        """A group became a supergroup: its subscription and queued deliveries follow it to the new id."""
+        reader = self.subscriber(old)  # type: ignore[arg-type]
+        if reader is not None:
+            del self._settings_tables()["subscribers"][str(key_id(str(old)))]
+            self.save_subscriber(new, **{k: v for k, v in reader.items() if k != "chat_id"})
+        today = self._today()
+        for delivery in [d for d in self.pending() if d.chat_id == old]:
+            # Same id, new chat: replaying the journal applies the later "add" over the earlier one.
+            moved = replace(delivery, chat_id=new)
+            self._outbox[moved.id] = (today, moved)
+            self._queue_delivery(moved)
+
+    # --- sent messages (so a revised headline edits what readers already have) ------------------
+
+    def record_sent(self, item_key: str, messages: dict[int | str, int]) -> None:
+        """Remember which message each chat got for an item; kept with the item, so it expires with it."""
+        item = self.item(item_key)
+        if item is not None:
+            merged = item.get("messages", {}) | {str(chat): ident for chat, ident in messages.items()}
+            self.put_item(item_key, item | {"messages": merged})
+
+    def sent_message(self, item_key: str, chat_id: int | str) -> int | None:
+        """The message id a chat got for an item, if it was recorded."""
+        item = self.item(item_key)
+        return item.get("messages", {}).get(str(chat_id)) if item else None
 
 
 def _line(batch: dict[str, Any]) -> bytes:

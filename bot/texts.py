@@ -33,6 +33,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "list_separator": "، ",
         "breaking": "🔴 عاجل",
         "read_more": "اقرأ المزيد",
+        "breaking_usage": (
+            "اكتب <code>/breaking on</code> لتصلك الأخبار العاجلة أو <code>/breaking off</code> لإيقافها."
+        ),
+        "breaking_on": "🔴 ستصلك الأخبار العاجلة.",
+        "breaking_off": "لن تصلك الأخبار العاجلة إلا من الأقسام التي اشتركت فيها.",
     },
     "en": {
         "welcome": (
@@ -64,6 +69,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "list_separator": ", ",
         "breaking": "🔴 Breaking",
         "read_more": "Read more",
+        "breaking_usage": (
+            "Send <code>/breaking on</code> for breaking alerts, <code>/breaking off</code> to stop them."
+        ),
+        "breaking_on": "🔴 You will get breaking alerts.",
+        "breaking_off": "Breaking alerts are off, except in sections you subscribed to.",
     },
 }
 

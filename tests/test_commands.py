@@ -90,3 +90,11 @@ async def test_commands_addressed_to_the_bot_work_in_groups(bot_api: FakeBotAPI)
     group = bot_api.add_chat(-100777, type="group", title="قرّاء")
     reply = await say(bot_api, "/subscribe@nashra_test_bot رياضة", chat=group)
     assert "اشتركت في: رياضة" in reply.plain
+
+
+async def test_breaking_on_and_off_is_remembered(bot_api: FakeBotAPI, tmp_path: Path) -> None:
+    assert "/breaking on" in (await say(bot_api, "/breaking maybe")).plain
+    assert "ستصلك الأخبار العاجلة" in (await say(bot_api, "/breaking on")).plain
+    assert Store(tmp_path / "nashra.json").subscriber(READER)["breaking"] is True  # type: ignore[index]
+    assert "alerts are off" in (await say(bot_api, "/breaking off", language="en")).plain
+    assert Store(tmp_path / "nashra.json").subscriber(READER)["breaking"] is False  # type: ignore[index]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import load_config
-from bot.messages import hashtags, render
+from bot.messages import CAPTION_LIMIT, RLM, TEXT_LIMIT, hashtags, render, utf16_len
+from bot.standins.telegram_api import html_to_plain
 from jobs.records import NewsItem
 
 CONFIG = load_config(Path(__file__).resolve().parents[1] / "config.example.toml")
@@ -51,3 +52,38 @@ def test_arabic_breaking_alert_is_marked() -> None:
 
 def test_hashtags_skip_repeats() -> None:
     assert hashtags(("sport", "sport"), language="ar", config=CONFIG) == "#رياضة"
+
+
+def test_arabic_message_starting_with_a_latin_word_or_number_gets_a_right_to_left_mark() -> None:
+    html = render(
+        item(title="iPhone 17 يصل إلى دمشق", summary="2026 عام الانتعاش."), language="ar", config=CONFIG
+    )
+    assert f"<b>{RLM}iPhone 17 يصل إلى دمشق</b>" in html
+    assert f"\n{RLM}2026 عام الانتعاش." in html
+    assert RLM not in render(item(), language="ar", config=CONFIG).split("\n")[0]  # Arabic first: no mark
+
+
+def test_long_arabic_summary_is_cut_on_a_sentence_within_the_caption_limit() -> None:
+    sentence = "قالت وزارة الاقتصاد إن أسعار الخبز & الوقود ستبقى ثابتة حتى نهاية العام. "
+    long = item(summary=sentence * 60, image="https://a.example/x.jpg")
+    caption = render(long, language="ar", config=CONFIG, limit=CAPTION_LIMIT)
+    plain = html_to_plain(caption)  # the stand-in's parser: the same length Telegram counts
+    assert utf16_len(plain.strip()) <= CAPTION_LIMIT
+    summary = plain.split("\n\n")[1]
+    assert summary.endswith("العام.") and "&amp;" in caption
+    text = render(long, language="ar", config=CONFIG)
+    assert CAPTION_LIMIT < utf16_len(html_to_plain(text).strip()) <= TEXT_LIMIT
+
+
+def test_a_summary_without_sentences_is_cut_between_words() -> None:
+    words = " ".join(["كلمة"] * 2000)
+    plain = html_to_plain(render(item(summary=words), language="ar", config=CONFIG))
+    summary = plain.split("\n\n")[1]
+    assert summary.endswith("كلمة…") and utf16_len(plain) <= TEXT_LIMIT
+
+
+def test_plain_rendering_has_no_markup_and_spells_out_the_link() -> None:
+    plain = render(item(), language="ar", config=CONFIG, html=False)
+    assert (
+        "<b>" not in plain and "&amp;" not in plain and 'اقرأ المزيد: https://a.example/x?a=1&b="2"' in plain
+    )

@@ -8,6 +8,8 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
+import random
 import re
 import sys
 import threading
@@ -18,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
+
+from bot.pacing import Limits, is_private
 
 JSON = dict[str, Any]
 
@@ -103,6 +107,7 @@ class SentMessage:
     disable_notification: bool
     params: dict[str, Any]
     edited: bool
+    at: float = 0.0  # wall-clock time Telegram accepted it
 
 
 class _ApiError(Exception):
@@ -134,6 +139,9 @@ class _Chat:
     blocked: bool = False
     failures: deque[_ApiError] = field(default_factory=deque)
     last_message_id: int = 0
+    # When sends were admitted, for the per-chat limits; only as far back as a limit looks.
+    admitted: deque[float] = field(default_factory=deque)
+    stall_next: float = 0.0
 
     def as_json(self) -> JSON:
         """The Chat object Telegram embeds in messages."""
@@ -152,8 +160,25 @@ class _Chat:
 class FakeBotAPI:
     """A Bot API server on 127.0.0.1 for tests and the offline demo; state sits behind one lock."""
 
-    def __init__(self, token: str = "123456:TEST-token", *, bot_username: str = "nashra_test_bot") -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST-token",
+        *,
+        bot_username: str = "nashra_test_bot",
+        limits: Limits | None = None,
+        flood_rate: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         self.token = token
+        # With limits set, sends beyond Telegram's broadcast limits are refused with 429 and counted.
+        self.limits = limits
+        # A share of admitted sends refused with a 429 anyway, as Telegram does under load.
+        self.flood_rate = flood_rate
+        self._random = random.Random(seed)
+        self._global_admitted: deque[float] = deque()
+        self.violations: list[str] = []
+        self.injected_floods = 0
+        self._local = threading.local()
         self.bot_username = bot_username
         self.bot_id = int(token.partition(":")[0])
         self._lock = threading.Lock()
@@ -324,6 +349,11 @@ class FakeBotAPI:
                     self._register(migrate_to_chat_id, "supergroup", chat.name)
             chat.failures.append(_ApiError(error_code, description, parameters or None))
 
+    def stall_next(self, chat_id: int | str, seconds: float) -> None:
+        """Deliver the next send to this chat but answer only after `seconds`, so the client times out."""
+        with self._lock:
+            self._known_chat(chat_id).stall_next = seconds
+
     def block(self, chat_id: int | str) -> None:
         """Make every send and edit to this chat answer 403, as after a reader blocks the bot."""
         with self._lock:
@@ -386,12 +416,16 @@ class FakeBotAPI:
             handler = getattr(self, f"_api_{method.lower()}", None)
             if handler is None:
                 return 404, _ApiError(404, "Not Found").payload()
+            self._local.stall = 0.0
             try:
                 # Deep-copied under the lock: an edit may change the stored message while we encode.
-                return 200, {"ok": True, "result": copy.deepcopy(handler(params))}
+                answer = 200, {"ok": True, "result": copy.deepcopy(handler(params))}
             except _ApiError as error:
                 self._errors.append(f"{method} to {params.get('chat_id')}: {error.description}")
                 return error.code, error.payload()
+        if self._local.stall:
+            time.sleep(self._local.stall)  # delivered, but the answer comes too late: a client timeout
+        return answer
 
     # -- Bot API methods (called with the lock held) ---------------------------------------------
 
@@ -532,10 +566,38 @@ class FakeBotAPI:
     # -- helpers (lock held) ---------------------------------------------------------------------
 
     def _admit(self, chat: _Chat) -> None:
-        """The one gate every send passes; a per-chat rate limit (429 with retry_after) belongs here."""
+        """The one gate every send passes: scripted failures, blocks, the rate limits, random floods."""
         if chat.failures:
             raise chat.failures.popleft()
         self._reachable(chat)
+        now = time.monotonic()
+        if self.limits is not None:
+            self._within_limits(chat, self.limits, now)
+        if self.flood_rate and self._random.random() < self.flood_rate:
+            self.injected_floods += 1
+            raise _flood(1.0)
+        if self.limits is not None:
+            self._global_admitted.append(now)
+            chat.admitted.append(now)
+        if chat.stall_next:
+            self._local.stall, chat.stall_next = chat.stall_next, 0.0
+
+    def _within_limits(self, chat: _Chat, limits: Limits, now: float) -> None:
+        """Refuse, and remember, a send that would break a limit, the way Telegram answers it: 429."""
+        while self._global_admitted and self._global_admitted[0] <= now - 1.0:
+            self._global_admitted.popleft()
+        if len(self._global_admitted) >= limits.global_per_second:
+            self.violations.append(f"over {limits.global_per_second:g} messages/s overall")
+            raise _flood(self._global_admitted[0] + 1.0 - now)
+        if chat.type == "private" or is_private(chat.id):
+            window, allowed = 1.0 / limits.private_per_second, 1
+        else:
+            window, allowed = 60.0, limits.group_per_minute
+        while chat.admitted and chat.admitted[0] <= now - window:
+            chat.admitted.popleft()
+        if len(chat.admitted) >= allowed:
+            self.violations.append(f"chat {chat.id}: over its limit of {allowed:g} per {window:g}s")
+            raise _flood(chat.admitted[0] + window - now)
 
     def _reachable(self, chat: _Chat) -> None:
         """Refuse writes to a chat that shut the bot out, with the wording Telegram uses for its kind."""
@@ -662,6 +724,7 @@ class FakeBotAPI:
                 disable_notification=bool(params.get("disable_notification")),
                 params=copy.deepcopy(params),
                 edited=False,
+                at=time.time(),
             )
         )
 
@@ -744,6 +807,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 # -- request decoding ----------------------------------------------------------------------------
+
+
+def _flood(wait: float) -> _ApiError:
+    """Telegram's flood-control answer; retry_after is a whole number of seconds."""
+    seconds = max(1, math.ceil(wait))
+    return _ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
 
 
 def _decode_params(content_type: str, body: bytes, query: str) -> JSON:

@@ -1,0 +1,190 @@
+"""Delivery at Telegram's limits: 10,000 readers, 3 channels, one breaking alert and 20 articles.
+
+The Bot API stand-in runs in its own process (as Telegram would be), enforces the limits scaled by
+--scale and refuses a few percent of sends with 429 retry_after. Run: python -m benchmarks.bench_delivery
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import multiprocessing
+import resource
+import tempfile
+import time
+from collections import Counter
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.broadcaster import Broadcaster
+from bot.config import Config, parse_config
+from bot.pacing import Limits
+from bot.routing import targets
+from bot.standins.telegram_api import FakeBotAPI
+from bot.store import Store
+from jobs.records import NewsItem
+
+CHANNELS = ["@bench_breaking", "@bench_sport", "@bench_news"]
+FIRST_READER = 7_100_000_000
+# Sends in flight: enough to cover the loopback round trip at the scaled rate.
+CONCURRENCY = 24
+
+
+def serve(conn: Connection, limits: Limits, flood_rate: float, readers: int) -> None:
+    """The stand-in process: serve, then answer one report request."""
+    api = FakeBotAPI(limits=limits, flood_rate=flood_rate, seed=7).start()
+    for channel in CHANNELS:
+        api.add_chat(channel)
+    for n in range(readers):
+        api.add_chat(FIRST_READER + n, type="private")
+    conn.send(api.base_url)
+    conn.recv()
+    sent = api.sent()
+    channel_ids = {api.add_chat(c): c for c in CHANNELS}
+    per_chat = Counter((m.chat_id, m.plain) for m in sent)
+    # The overall rate is measured while readers are being served: the channels' tail is paced by
+    # their own per-chat limit (20/min), which no amount of concurrency may shorten.
+    to_readers = [m.at for m in sent if m.chat_id not in channel_ids]
+    breaking_at = [m.at for m in sent if m.chat_id in channel_ids and "عاجل" in m.plain.split("\n", 1)[0]]
+    conn.send(
+        {
+            "sent": len(sent),
+            "duplicates": sum(n - 1 for n in per_chat.values()),
+            "violations": len(api.violations),
+            "injected_429": api.injected_floods,
+            "first": min(m.at for m in sent),
+            "last": max(m.at for m in sent),
+            "readers_sent": len(to_readers),
+            "readers_span": max(to_readers) - min(m.at for m in sent),
+            "breaking_channels_done": max(breaking_at) if len(breaking_at) == len(CHANNELS) else None,
+        }
+    )
+    api.stop()
+
+
+def bench_config(data: Path, limits: Limits) -> Config:
+    return parse_config(
+        {
+            "storage": {"path": str(data)},
+            "delivery": {
+                "global_per_second": limits.global_per_second,
+                "private_per_second": limits.private_per_second,
+                "group_per_minute": limits.group_per_minute,
+                "concurrency": CONCURRENCY,
+            },
+            "categories": [
+                {"slug": "breaking", "ar": "عاجل", "en": "Breaking", "breaking": True},
+                {"slug": "sport", "ar": "رياضة", "en": "Sport"},
+                {"slug": "politics", "ar": "سياسة", "en": "Politics"},
+            ],
+            "channels": [
+                {"chat": CHANNELS[0], "breaking": True},
+                {"chat": CHANNELS[1], "categories": ["sport"], "breaking": True},
+                {"chat": CHANNELS[2], "categories": ["politics"], "breaking": True},
+            ],
+        }
+    )
+
+
+def items(reader_articles: int) -> list[NewsItem]:
+    """One breaking alert, then 20 articles: the first `reader_articles` in the readers' category."""
+    found = [
+        NewsItem("tick:1", "غلوبال نيوز", "عاجل: انفجار في دمشق", None, "", ("breaking",), True),
+    ]
+    for n in range(20):
+        category = "sport" if n < reader_articles else "politics"
+        found.append(
+            NewsItem(
+                f"url:https://a.example/{n}",
+                "غلوبال نيوز",
+                f"خبر رقم {n} في قسم {category}",
+                f"https://a.example/{n}",
+                "ملخص قصير للخبر. جملة ثانية.",
+                (category,),
+                False,
+            )
+        )
+    return found
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    limits = Limits().scaled(args.scale)
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(target=serve, args=(child, limits, args.flood_rate, args.readers))
+    server.start()
+    base_url = parent.recv()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = bench_config(Path(tmp) / "nashra.json", limits)
+        store = Store(config.storage.path)
+        for n in range(args.readers):
+            store.save_subscriber(FIRST_READER + n, categories=["sport"], language="ar", breaking=True)
+        news = items(args.reader_articles)
+        for item in news:
+            store.put_item(item.key, item.to_json())
+            store.enqueue(targets(item, config, store))
+        await store.commit()
+        expected = len(store.pending())
+        idle_rss = rss_mb()
+        bot = Bot(
+            "123456:TEST-token", base_url=base_url, request=HTTPXRequest(connection_pool_size=CONCURRENCY + 2)
+        )
+        await bot.initialize()
+        broadcaster = Broadcaster(bot, store, config)
+        peak_rss = idle_rss
+        started = time.time()
+        task = asyncio.create_task(broadcaster.run())
+        while store.pending():
+            await asyncio.sleep(0.5)
+            peak_rss = max(peak_rss, rss_mb())
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bot.shutdown()
+    parent.send("report")
+    report = parent.recv()
+    server.join()
+    span = report["last"] - report["first"]
+    rate = report["readers_sent"] / report["readers_span"]
+    return {
+        "expected": expected,
+        "delivered": report["sent"],
+        "lost": expected - (report["sent"] - report["duplicates"]),
+        "duplicates": report["duplicates"],
+        "limit_violations": report["violations"],
+        "injected_429": report["injected_429"],
+        "rate": rate,
+        "configured": limits.global_per_second,
+        "ratio": rate / limits.global_per_second,
+        "breaking_on_all_channels_s": (report["breaking_channels_done"] or float("nan")) - started,
+        "duration_s": span,
+        "rss_idle_mb": idle_rss,
+        "rss_peak_mb": max(peak_rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--readers", type=int, default=10_000)
+    parser.add_argument("--reader-articles", type=int, default=0, help="articles in the readers' category")
+    parser.add_argument("--scale", type=float, default=6.0, help="multiply Telegram's limits by this")
+    parser.add_argument("--flood-rate", type=float, default=0.03, help="share of sends refused with 429")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    result = asyncio.run(run(args))
+    for key, value in result.items():
+        print(f"{key:28} {value:.3f}" if isinstance(value, float) else f"{key:28} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Pace sends at Telegram's broadcast limits: overall, per private chat, and per group or channel."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+# Aim a little under the overall limit: requests that leave evenly spaced can still arrive bunched.
+GLOBAL_HEADROOM = 0.965
+# Per-chat spacing is measured from Telegram's answer, so it only needs a sliver of margin for clock jitter.
+CHAT_HEADROOM = 1.02
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's documented limits; tests and benchmarks scale them, the bot uses the defaults."""
+
+    global_per_second: float = 30.0
+    private_per_second: float = 1.0
+    group_per_minute: float = 20.0
+
+    def scaled(self, factor: float) -> Limits:
+        """The same shape of limits, `factor` times faster, so a benchmark finishes in under a minute."""
+        return Limits(
+            self.global_per_second * factor,
+            self.private_per_second * factor,
+            self.group_per_minute * factor,
+        )
+
+
+def is_private(chat_id: int | str) -> bool:
+    """Telegram gives people positive ids and groups, supergroups and channels negative ids or @names."""
+    return isinstance(chat_id, int) and chat_id > 0
+
+
+class Pacer:
+    """Hands out send slots: evenly spaced overall, and per chat never sooner than its limit allows."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._global_gap = 1.0 / (limits.global_per_second * GLOBAL_HEADROOM)
+        self._private_gap = CHAT_HEADROOM / limits.private_per_second
+        # Spacing group posts evenly keeps any 60-second window within the per-minute limit.
+        self._group_gap = CHAT_HEADROOM * 60.0 / limits.group_per_minute
+        self._next_slot = 0.0
+        self._chat_ready: dict[int | str, float] = {}
+
+    async def global_slot(self) -> None:
+        """Wait for the next overall slot; slots missed while idle are not saved up into a burst."""
+        now = time.monotonic()
+        slot = max(self._next_slot, now)
+        self._next_slot = slot + self._global_gap
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def chat_ready_at(self, chat_id: int | str) -> float:
+        """The monotonic time from which this chat may receive its next message."""
+        return self._chat_ready.get(chat_id, 0.0)
+
+    def answered(self, chat_id: int | str) -> None:
+        """Telegram answered a send to this chat: its next one waits a full per-chat gap from now."""
+        gap = self._private_gap if is_private(chat_id) else self._group_gap
+        self._chat_ready[chat_id] = time.monotonic() + gap
+
+    def hold(self, chat_id: int | str, seconds: float) -> None:
+        """Keep this chat waiting at least this long (flood control's retry_after)."""
+        until = time.monotonic() + seconds
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+
+    def forget(self, chat_id: int | str) -> None:
+        """Drop the memory of a chat with nothing more to send, so a big broadcast does not pile up state."""
+        if self._chat_ready.get(chat_id, 0.0) <= time.monotonic():
+            self._chat_ready.pop(chat_id, None)
