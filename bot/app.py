@@ -65,13 +65,25 @@ async def _start_services(app: Application) -> None:
     broadcast_bot = _broadcast_bot(app.bot.token, config)
     await broadcast_bot.initialize()
     broadcaster = Broadcaster(broadcast_bot, store, config)
-    poller = Poller(config, store, client, broadcaster.wake)
-    app.bot_data.update(client=client, broadcaster=broadcaster, poller=poller, broadcast_bot=broadcast_bot)
+    app.bot_data.update(client=client, broadcaster=broadcaster, broadcast_bot=broadcast_bot)
+    app.bot_data["poller"] = build_poller(app, config)
     app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))
     for source in config.sources:
         schedule_poll(app, source)
     start_ops(app)
     install_reload(app)
+
+
+def build_poller(app: Application, config: Config) -> Poller:
+    """The poller for this config; a source paused or back after failing is told to the admins."""
+    poller = Poller(config, app.bot_data["store"], app.bot_data["client"], app.bot_data["broadcaster"].wake)
+    poller.on_notice = lambda message: _tell_admins(app, message)
+    return poller
+
+
+def _tell_admins(app: Application, message: str) -> None:
+    for admin in app.bot_data["config"].telegram.admins:
+        app.create_task(app.bot.send_message(admin, message), name=f"notice:{admin}")
 
 
 def schedule_poll(app: Application, source: Source) -> None:

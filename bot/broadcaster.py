@@ -66,9 +66,7 @@ class Broadcaster:
     def __init__(self, bot: Bot, store: Store, config: Config, *, limits: Limits | None = None) -> None:
         self._bot = bot
         self._store = store
-        self._config = config
-        self._settings = config.delivery
-        self._channels: dict[int | str, Channel] = {c.chat: c for c in config.channels}
+        self.reconfigure(config)
         self._pacer = Pacer(limits or config.delivery.limits())
         self._slots = asyncio.Semaphore(config.delivery.concurrency)
         self._wake = asyncio.Event()
@@ -93,6 +91,12 @@ class Broadcaster:
     @property
     def sent_count(self) -> int:
         return self.counters["sent"]
+
+    def reconfigure(self, config: Config) -> None:
+        """Use a reloaded config for rendering and channel settings (the pace keeps its start-up limits)."""
+        self._config = config
+        self._settings = config.delivery
+        self._channels: dict[int | str, Channel] = {c.chat: c for c in config.channels}
 
     def wake(self) -> None:
         """Tell the broadcaster the outbox has something new."""

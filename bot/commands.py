@@ -42,8 +42,12 @@ class ReaderCommands:
     """The handlers readers use; each reply goes out only after the change it reports is durable."""
 
     def __init__(self, config: Config, store: Store) -> None:
-        self._config = config
         self._store = store
+        self.reconfigure(config)
+
+    def reconfigure(self, config: Config) -> None:
+        """Use a reloaded config: its categories are what readers can subscribe to from now on."""
+        self._config = config
         self._categoriser = Categoriser([c.spec() for c in config.categories])
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

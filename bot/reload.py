@@ -17,7 +17,6 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Config, ConfigError, load_config
-from bot.poller import Poller
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +51,14 @@ async def reload_config(app: Application, path: Path) -> bool:
 
 def apply_config(app: Application, new: Config) -> None:
     """Swap the config into every object built from it, then match the poll jobs to the new sources."""
-    from bot.app import schedule_poll  # app.py wires this module in; importing it at the top would cycle
+    from bot.app import build_poller, schedule_poll  # app.py imports this module: importing at the top cycles
 
     old: Config = app.bot_data["config"]
     app.bot_data["config"] = new
     if "poller" in app.bot_data:
-        wake = app.bot_data["broadcaster"].wake
-        app.bot_data["poller"] = Poller(new, app.bot_data["store"], app.bot_data["client"], wake)
+        app.bot_data["poller"] = build_poller(app, new)
     for holder in _config_holders(app):
-        holder._config = new
-        if hasattr(holder, "_categoriser"):
-            holder._categoriser = type(holder._categoriser)([c.spec() for c in new.categories])
+        holder.reconfigure(new)
     before = {s.name: s for s in old.sources}
     after = {s.name: s for s in new.sources}
     assert app.job_queue is not None
@@ -85,12 +81,12 @@ def apply_config(app: Application, new: Config) -> None:
 
 
 def _config_holders(app: Application) -> list[Any]:
-    """The broadcaster and the reader commands keep the config they were built with."""
+    """The broadcaster and the handler objects (reader commands) built from the config."""
     holders: list[Any] = [app.bot_data["broadcaster"]] if "broadcaster" in app.bot_data else []
     for handlers in app.handlers.values():
         for handler in handlers:
             owner = getattr(handler.callback, "__self__", None)
-            if owner is not None and hasattr(owner, "_config") and owner not in holders:
+            if hasattr(owner, "reconfigure") and owner not in holders:
                 holders.append(owner)
     return holders
 

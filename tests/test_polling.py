@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
@@ -154,3 +155,24 @@ async def test_a_slow_source_neither_overlaps_itself_nor_delays_others(
     fast_polls = site.requests.count("/feed/")
     assert slow_server.most_in_flight == 1  # a 1 s interval and a 2.5 s answer never overlap
     assert fast_polls >= 4  # the fast source kept its 1 s rhythm during the slow answers
+
+
+async def test_admins_are_told_once_when_a_dead_source_is_paused(api: FakeBotAPI, tmp_path: Path) -> None:
+    admin = api.add_chat(9001, type="private", title="admin")
+    config = parse_config(
+        {
+            "telegram": {"api_base_url": api.base_url, "admins": [admin]},
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "fetch": {"pause_after": "1s", "retries": 0},
+            "categories": DEMO_CATEGORIES,
+            "sources": [feed("down", f"http://127.0.0.1:{closed_port()}/feed/")],
+        }
+    )
+    app = await start_bot(config, api.token)
+    try:
+        (notice,) = await api.wait_for_sent(1, chat_id=admin, timeout=20)
+        await asyncio.sleep(2.5)  # further failures of the paused source tell nobody again
+    finally:
+        await stop_bot(app)
+    assert "'down' paused" in notice.plain
+    assert len(api.sent(admin)) == 1
