@@ -192,8 +192,11 @@ class Broadcaster:
         if self._waiting:
             timeout = min(timeout, max(0.0, self._waiting[0][0] - time.monotonic()))
         self._wake.clear()
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that lands as
+        # the wake-up does, and the loop would then run on after its task was cancelled.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         if timeout == IDLE_CHECK_SECONDS:
             self._reload = True
 
