@@ -38,6 +38,54 @@ COMMANDS = (
 CHURN_READERS = tuple(range(7001, 7009))
 # Keep the ticker from scrolling a headline off before the bot had a chance to poll it.
 MAX_UNDELIVERED_HEADLINES = 5
+# Soak headlines are random draws of these words, so no two read as one story edited.
+HEADLINE_WORDS = (
+    "وزارة",
+    "الصحة",
+    "تعلن",
+    "افتتاح",
+    "مستشفى",
+    "جديد",
+    "في",
+    "حلب",
+    "حمص",
+    "اللاذقية",
+    "طرطوس",
+    "درعا",
+    "انقطاع",
+    "الكهرباء",
+    "عن",
+    "أحياء",
+    "المدينة",
+    "ارتفاع",
+    "أسعار",
+    "الذهب",
+    "والفضة",
+    "هطول",
+    "أمطار",
+    "غزيرة",
+    "على",
+    "الساحل",
+    "منتخب",
+    "الشباب",
+    "يفوز",
+    "بالبطولة",
+    "مجلس",
+    "الوزراء",
+    "يقر",
+    "موازنة",
+    "العام",
+    "المقبل",
+    "زلزال",
+    "بقوة",
+    "خمس",
+    "درجات",
+    "يضرب",
+    "المنطقة",
+    "إغلاق",
+    "الطريق",
+    "الدولي",
+)
 # Long enough for a start-up on a loaded 2-core machine, short enough to fail a hung run.
 START_TIMEOUT = 30.0
 SETTLE_TIMEOUT = 60.0
@@ -214,8 +262,10 @@ class Soak:
             if roll < 0.5:
                 self.command(self.readers[self.rng.choice(CHURN_READERS)])
             elif roll < 0.8 and self.undelivered_headlines() < MAX_UNDELIVERED_HEADLINES:
-                number, region = len(self.headlines) + 1, self.rng.randint(1, 99)
-                text = f"عاجل: اختبار التحمل رقم {number} يصل إلى المحافظة {region}"
+                # Distinct stories, not one story re-numbered: the bot rightly edits an alert whose
+                # headline changed only in its numbers instead of posting it again.
+                words = " ".join(self.rng.sample(HEADLINE_WORDS, 6))
+                text = f"عاجل: {words} ({len(self.headlines) + 1})"
                 self.headlines.append(self.site.add_headline(text))
             elif roll < 0.85:
                 with contextlib.suppress(LookupError):  # the sample site ships a handful of articles
