@@ -8,10 +8,7 @@ import shlex
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.config import load_config
 from bot.demo import sources_seeded, start_bot, stop_bot, wait_until
@@ -77,18 +74,6 @@ def test_unit_is_hardened_and_keeps_the_data_directory_writable() -> None:
     assert data.parent == Path(settings["ReadWritePaths"])  # the default data file's folder, relative to cwd
     assert config.parent == workdir
     assert settings["ExecReload"] == "/bin/kill -HUP $MAINPID"
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        yield running
 
 
 async def test_the_health_command_follows_the_endpoint(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.config import load_config
 from bot.demo import sources_seeded, start_bot, stop_bot, wait_until
@@ -15,18 +12,6 @@ from tests.opshelp import get, scrape, value, write_config
 
 READER = 6001
 OPS_ON = {"http": True, "port": 0}
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        yield running
 
 
 async def test_endpoint_is_off_unless_asked_for(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,19 +15,6 @@ from bot.standins.telegram_api import FakeBotAPI
 from tests.opshelp import write_config
 
 READER = 7001
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        running.add_chat("@nashra_sport", type="channel")
-        yield running
 
 
 def job_names(app: object) -> set[str]:

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # Start-up imports trafilatura and lxml; a loaded 2-core CI machine needs a while.
 PROCESS_TIMEOUT = 30.0
 READERS = range(8_000_001, 8_000_091)
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        yield running
 
 
 class Bot:

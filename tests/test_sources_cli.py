@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,6 @@ from bot.demo import DEMO_CATEGORIES
 from bot.sources_cli import check_sources, discover_site, preview_source
 from bot.standins.news_site import SampleNewsSite
 from bot.store import Store
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
 
 
 async def test_discover_prints_toml_that_validates(site: SampleNewsSite) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,18 +25,6 @@ BROWSER_TIMEOUT = 60.0
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium package (apt-get install chromium; .ci/run installs it)"
 )
-
-
-@pytest.fixture
-def site() -> Iterator[SampleNewsSite]:
-    with SampleNewsSite() as running:
-        yield running
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotAPI]:
-    with FakeBotAPI() as running:
-        yield running
 
 
 async def browse(url: str, profile: Path) -> tuple[str, list[str]]:
