@@ -123,8 +123,6 @@ class OpsSettings(_Strict):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # On SIGTERM/SIGINT the send in progress may finish within this time before it is cut off.
     stop_timeout: Duration = timedelta(seconds=10)
-    # Where `nashra run` writes its process id for `nashra reload`; default: beside the data file.
-    pid_file: Path | None = None
 
 
 class FetchSettings(_Strict):
@@ -244,11 +242,6 @@ class Config(_Strict):
                 if slug not in slugs:
                     raise _UnknownCategory(f"channels[{i}].categories", slug, slugs)
         return self
-
-    @property
-    def pid_file(self) -> Path:
-        """The file `nashra reload` reads to find the running bot."""
-        return self.ops.pid_file or self.storage.path.with_suffix(".pid")
 
     def category(self, slug: str) -> Category:
         """The category with this slug (slugs are validated to exist wherever they are referenced)."""

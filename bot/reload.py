@@ -17,6 +17,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.config import Config, ConfigError, load_config
+from bot.storage import lock_holder, lock_path
 
 log = logging.getLogger(__name__)
 
@@ -113,26 +114,18 @@ async def stop_broadcasting(app: Application) -> None:
 
 
 def install_reload(app: Application) -> None:
-    """Reload on SIGHUP and write the pid file, when running from a config file (`nashra run`)."""
+    """Reload on SIGHUP, when running from a config file (`nashra run`)."""
     path: Path | None = app.bot_data.get("config_path")
     if path is None:
         return
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: _spawn(app, reload_config(app, path)))
-    pid_file = app.bot_data["config"].pid_file
-    pid_file.parent.mkdir(parents=True, exist_ok=True)
-    pid_file.write_text(f"{os.getpid()}\n")
-    app.bot_data["pid_file"] = pid_file
+    app.bot_data["reload_installed"] = True
 
 
 def uninstall_reload(app: Application) -> None:
-    pid_file: Path | None = app.bot_data.pop("pid_file", None)
-    if pid_file is None:
-        return
-    asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-    with contextlib.suppress(FileNotFoundError):
-        if pid_file.read_text().strip() == str(os.getpid()):
-            pid_file.unlink()
+    if app.bot_data.pop("reload_installed", False):
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
 
 def _spawn(app: Application, coro: Any) -> None:
@@ -143,18 +136,15 @@ def _spawn(app: Application, coro: Any) -> None:
 
 
 def send_reload(config: Config) -> int:
-    """Signal the bot whose pid file this config names; the caller validated the file already."""
-    pid_file = config.pid_file
-    try:
-        pid = int(pid_file.read_text().strip())
-    except FileNotFoundError:
-        raise ReloadError(f"{pid_file}: no such file; is `nashra run` running with this config?") from None
-    except ValueError:
-        raise ReloadError(f"{pid_file}: does not hold a process id") from None
+    """Signal the bot holding this config's data lock; the caller validated the file already."""
+    pid = lock_holder(config.storage.path)
+    if pid is None:
+        lock = lock_path(config.storage.path)
+        raise ReloadError(f"no nashra process holds {lock}; is `nashra run` running with this config?")
     try:
         os.kill(pid, signal.SIGHUP)
     except ProcessLookupError:
-        raise ReloadError(f"{pid_file}: process {pid} is not running (a stale pid file)") from None
+        raise ReloadError(f"process {pid} stopped before it could be asked to reload") from None
     except PermissionError:
         raise ReloadError(f"process {pid} belongs to another user; run reload as that user") from None
     return pid

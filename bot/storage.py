@@ -148,6 +148,27 @@ class Journal:
         self._sound_length.clear()
 
 
+def lock_path(data_file: Path) -> Path:
+    """The lock file beside the data file; it also holds the pid of the process that owns the data."""
+    return data_file.with_name(data_file.name + ".lock")
+
+
+def lock_holder(data_file: Path) -> int | None:
+    """The pid of the live process holding the data lock, or None when no process holds it."""
+    try:
+        fd = os.open(lock_path(data_file), os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip()
+        return int(holder) if holder.isdigit() else None
+    finally:
+        os.close(fd)
+    return None
+
+
 class DataLock:
     """An exclusive lock beside the data file, so two bots can never write the same state.
 
@@ -156,7 +177,7 @@ class DataLock:
     """
 
     def __init__(self, data_file: Path) -> None:
-        self.path = data_file.with_name(data_file.name + ".lock")
+        self.path = lock_path(data_file)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:

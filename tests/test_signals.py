@@ -80,7 +80,7 @@ def test_nashra_reload_applies_a_good_file_and_refuses_a_bad_one(
     bot = Bot(config, api, tmp_path / "bot.log")
     try:
         bot.wait_for_log("first poll", count=2)
-        assert (data.parent / "nashra.pid").read_text().strip() == str(bot.process.pid)
+        assert (data.parent / "nashra.json.lock").read_text().strip() == str(bot.process.pid)
         sources = [
             {"name": "sport feed", "kind": "feed", "url": site.url("/category/sport/feed/"), "interval": "1s"}
         ]
@@ -104,7 +104,10 @@ def test_nashra_reload_applies_a_good_file_and_refuses_a_bad_one(
     finally:
         code = bot.stop()
     assert code == 0, bot.text()
-    assert not (data.parent / "nashra.pid").exists()
+    write_config(config, site, api, data)
+    stale = nashra("reload", "-c", str(config))
+    assert stale.returncode == 2
+    assert "no nashra process holds" in stale.stderr
 
 
 def test_sigterm_during_a_broadcast_loses_no_delivery(
