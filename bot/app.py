@@ -18,7 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.broadcaster import Broadcaster
-from bot.commands import ReaderCommands
+from bot.commands import ReaderCommands, register_commands
 from bot.config import Config, Source
 from bot.ops import start_ops, stop_ops
 from bot.poller import Poller
@@ -51,6 +51,7 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     app.add_handler(CommandHandler("subscriptions", commands.subscriptions))
     app.add_handler(CommandHandler("categories", commands.categories))
     app.add_handler(CommandHandler("breaking", commands.breaking))
+    app.add_handlers(commands.extra_handlers())
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
     app.add_error_handler(_log_error)
     return app
@@ -60,6 +61,7 @@ async def _start_services(app: Application) -> None:
     """Open the HTTP client, start the broadcaster and schedule every source."""
     config: Config = app.bot_data["config"]
     store: Store = app.bot_data["store"]
+    await register_commands(app.bot)
     client = new_client(config.fetch.policy())
     metrics.instrument(client)
     broadcast_bot = _broadcast_bot(app.bot.token, config)

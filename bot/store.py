@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
 import time
@@ -40,6 +41,8 @@ SCHEMA_VERSION = 2
 # Longer than any feed or ticker keeps an item, so nothing expires while a source still lists it.
 DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 86_400
+# /latest is about recent news: looking further back than this would stall the loop on a big store.
+LATEST_SCAN = 5_000
 
 
 class MemoryFirstStorage(Storage):
@@ -329,6 +332,51 @@ class Store:
 
     def subscribers(self) -> Iterator[dict[str, Any]]:
         yield from (dict(doc) for doc in self._storage.tables.get("subscribers", {}).values())
+
+    # --- reader settings: kept in the subscriber's document, so export and import carry them --
+
+    def set_language(self, chat_id: int, language: str) -> None:
+        """A language the chat chose with /lang: it wins over the Telegram client's language."""
+        self.save_subscriber(chat_id, language=language, language_chosen=True)
+
+    def chosen_language(self, chat_id: int) -> str | None:
+        reader = self.subscriber(chat_id)
+        return reader.get("language") if reader and reader.get("language_chosen") else None
+
+    def reader_filters(self, chat_id: int) -> dict[str, Any]:
+        """Include and exclude words (normalised, as routing matches them) and how the reader wrote them."""
+        found = (self.subscriber(chat_id) or {}).get("filters") or {}
+        return {
+            "include": list(found.get("include", [])),
+            "exclude": list(found.get("exclude", [])),
+            "labels": dict(found.get("labels", {})),
+        }
+
+    def set_filters(
+        self, chat_id: int, include: list[str], exclude: list[str], labels: dict[str, str]
+    ) -> None:
+        """Store keyword filters; none at all is stored as none, so routing skips the check."""
+        kept = {word: labels.get(word, word) for word in [*include, *exclude]}
+        filters = {"include": include, "exclude": exclude, "labels": kept} if kept else None
+        self.save_subscriber(chat_id, filters=filters)
+
+    def stop_all(self, chat_id: int) -> None:
+        """/stop: no sections and no breaking alerts; language and filters stay for a return."""
+        self.save_subscriber(chat_id, categories=[], breaking=False)
+
+    def latest_items(self, limit: int, category: str | None = None) -> list[dict[str, Any]]:
+        """The newest items first (in the order they were found); a revised headline shows once."""
+        found: list[dict[str, Any]] = []
+        revised: set[str] = set()
+        for _, item in itertools.islice(reversed(self._items.values()), LATEST_SCAN):
+            if item.get("revises"):
+                revised.add(item["revises"])
+            if item["key"] in revised or (category and category not in item.get("categories", ())):
+                continue
+            found.append(dict(item))
+            if len(found) == limit:
+                break
+        return found
 
     # --- outbox -----------------------------------------------------------------------------
 

@@ -15,11 +15,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "help": (
             "<b>الأوامر</b>\n"
+            "/subscribe — قائمة الأقسام، اضغط للاشتراك أو الإلغاء\n"
             "/subscribe <i>قسم…</i> — اشترك في قسم أو أكثر\n"
             "/unsubscribe <i>قسم…</i> — ألغِ الاشتراك\n"
             "/subscriptions — اشتراكاتك\n"
             "/categories — الأقسام المتاحة\n"
-            "/help — هذه الرسالة"
+            "/latest <i>[قسم]</i> — آخر خمسة أخبار\n"
+            "/breaking on|off — الأخبار العاجلة\n"
+            "/filter +كلمة -كلمة — أخبار فيها الكلمة أو بدونها\n"
+            "/filters — مرشّحاتك، و<code>/filter clear</code> لمسحها\n"
+            "/lang ar|en — لغة الرسائل\n"
+            "/stop — أوقف كل شيء\n"
+            "/help — هذه الرسالة\n\n"
+            "في المجموعات يغيّر المشرفون وحدهم الإعدادات."
         ),
         "categories": "<b>الأقسام المتاحة</b>\n{lines}",
         "need_category": "اكتب اسم القسم بعد الأمر، مثل: <code>/{command} رياضة</code>\n\n{categories}",
@@ -38,6 +46,55 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "breaking_on": "🔴 ستصلك الأخبار العاجلة.",
         "breaking_off": "لن تصلك الأخبار العاجلة إلا من الأقسام التي اشتركت فيها.",
+        "too_many_words": "هذا كلام كثير على أمر واحد. أرسل /help لأمثلة.",
+        "admins_only": "في المجموعات، المشرفون وحدهم يغيّرون إعدادات نشرة.",
+        "lang_usage": "اكتب <code>/lang ar</code> للعربية أو <code>/lang en</code> للإنجليزية.",
+        "lang_set": "سأكتب لك بالعربية من الآن.",
+        "menu": (
+            "اضغط على قسم للاشتراك فيه أو لإلغائه (✅ = مشترك)، أو اكتب اسمه: <code>/subscribe رياضة</code>"
+        ),
+        "menu_done": "تم",
+        "menu_on": "✅ اشتركت في {name}",
+        "menu_off": "ألغيت الاشتراك في {name}",
+        "button_stale": "هذا الزر لم يعد يعمل. أرسل /help.",
+        "stop_confirm": "سيتوقف كل شيء: اشتراكاتك ({names}) والأخبار العاجلة. هل أنت متأكد؟",
+        "stop_yes": "نعم، أوقف كل شيء",
+        "stop_no": "إلغاء",
+        "stopped": "أوقفت كل اشتراكاتك، ولن يصلك شيء بعد الآن. للعودة: /subscribe",
+        "stop_cancelled": "لم يتغيّر شيء.",
+        "nothing_to_stop": "لست مشتركاً في شيء أصلاً. للاشتراك: /subscribe",
+        "filter_usage": (
+            "<code>/filter +دمشق</code> — أخبار فيها «دمشق» فقط\n"
+            "<code>/filter -كرة</code> — لا أخبار فيها «كرة»\n"
+            "<code>/filter clear</code> — امسح المرشّحات\n"
+            "الكلمات تُطابَق كما هي، بلا تشكيل ولا تعابير نمطية."
+        ),
+        "filter_no_regex": (
+            "المرشّحات كلمات عادية، لا تعابير نمطية: {word}\n"
+            "لعدة كلمات اكتب كل واحدة وحدها: <code>/filter +دمشق +حلب</code>"
+        ),
+        "filter_no_letters": "لا حروف ولا أرقام للمطابقة في: {word}",
+        "filter_too_long": "الكلمة أطول من {limit} حرفاً: {word}",
+        "filter_too_many": "يكفي {limit} كلمة على الأكثر؛ امسح بعضها بـ <code>/filter clear</code>.",
+        "filters": "<b>مرشّحاتك</b>\n{lines}",
+        "filters_include": "فقط ما فيه: {words}",
+        "filters_exclude": "بدون: {words}",
+        "no_filters": "لا مرشّحات لديك. مثال: <code>/filter -كرة</code>",
+        "filters_cleared": "مسحت مرشّحاتك؛ ستصلك كل أخبار أقسامك.",
+        "latest": "<b>آخر الأخبار</b>\n{lines}",
+        "latest_in": "<b>آخر أخبار {name}</b>\n{lines}",
+        "latest_empty": "لا أخبار محفوظة بعد. جرّب لاحقاً.",
+        "cmd_subscribe": "اشترك في الأقسام",
+        "cmd_unsubscribe": "ألغِ الاشتراك في قسم",
+        "cmd_subscriptions": "اشتراكاتك",
+        "cmd_categories": "الأقسام المتاحة",
+        "cmd_latest": "آخر خمسة أخبار",
+        "cmd_breaking": "الأخبار العاجلة: on أو off",
+        "cmd_filter": "مرشّح كلمات: +كلمة -كلمة",
+        "cmd_filters": "مرشّحاتك",
+        "cmd_lang": "اللغة: ar أو en",
+        "cmd_stop": "أوقف كل الاشتراكات",
+        "cmd_help": "المساعدة",
     },
     "en": {
         "welcome": (
@@ -49,11 +106,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "help": (
             "<b>Commands</b>\n"
+            "/subscribe — the sections menu: tap to subscribe or unsubscribe\n"
             "/subscribe <i>section…</i> — subscribe to one or more sections\n"
             "/unsubscribe <i>section…</i> — unsubscribe\n"
             "/subscriptions — your subscriptions\n"
             "/categories — available sections\n"
-            "/help — this message"
+            "/latest <i>[section]</i> — the five latest stories\n"
+            "/breaking on|off — breaking alerts\n"
+            "/filter +word -word — only stories with a word, or none with it\n"
+            "/filters — your filters; <code>/filter clear</code> removes them\n"
+            "/lang ar|en — the language I answer in\n"
+            "/stop — stop everything\n"
+            "/help — this message\n\n"
+            "In groups, only admins can change the settings."
         ),
         "categories": "<b>Available sections</b>\n{lines}",
         "need_category": (
@@ -74,8 +139,61 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "breaking_on": "🔴 You will get breaking alerts.",
         "breaking_off": "Breaking alerts are off, except in sections you subscribed to.",
+        "too_many_words": "That is a lot of words for one command. Send /help for examples.",
+        "admins_only": "In groups, only admins can change Nashra's settings.",
+        "lang_usage": "Send <code>/lang en</code> for English or <code>/lang ar</code> for Arabic.",
+        "lang_set": "I will write to you in English from now on.",
+        "menu": (
+            "Tap a section to subscribe or unsubscribe (✅ = subscribed), "
+            "or name it: <code>/subscribe sport</code>"
+        ),
+        "menu_done": "Done",
+        "menu_on": "✅ Subscribed to {name}",
+        "menu_off": "Unsubscribed from {name}",
+        "button_stale": "That button no longer works. Send /help.",
+        "stop_confirm": "This stops everything: your subscriptions ({names}) and breaking alerts. Sure?",
+        "stop_yes": "Yes, stop everything",
+        "stop_no": "Cancel",
+        "stopped": "All your subscriptions are stopped; you will get nothing more. To come back: /subscribe",
+        "stop_cancelled": "Nothing changed.",
+        "nothing_to_stop": "You are not subscribed to anything. To subscribe: /subscribe",
+        "filter_usage": (
+            "<code>/filter +Damascus</code> — only stories mentioning «Damascus»\n"
+            "<code>/filter -football</code> — no stories mentioning «football»\n"
+            "<code>/filter clear</code> — remove your filters\n"
+            "Words match as written, ignoring Arabic diacritics; regular expressions are not supported."
+        ),
+        "filter_no_regex": (
+            "Filters are plain words, not regular expressions: {word}\n"
+            "For several words, give each one: <code>/filter +Damascus +Aleppo</code>"
+        ),
+        "filter_no_letters": "There are no letters or digits to match in: {word}",
+        "filter_too_long": "Longer than {limit} characters: {word}",
+        "filter_too_many": "{limit} words at most; remove some with <code>/filter clear</code>.",
+        "filters": "<b>Your filters</b>\n{lines}",
+        "filters_include": "Only with: {words}",
+        "filters_exclude": "Without: {words}",
+        "no_filters": "You have no filters. Example: <code>/filter -football</code>",
+        "filters_cleared": "Filters removed; you will get every story in your sections.",
+        "latest": "<b>Latest stories</b>\n{lines}",
+        "latest_in": "<b>Latest in {name}</b>\n{lines}",
+        "latest_empty": "No stories stored yet. Try again later.",
+        "cmd_subscribe": "Subscribe to sections",
+        "cmd_unsubscribe": "Unsubscribe from a section",
+        "cmd_subscriptions": "Your subscriptions",
+        "cmd_categories": "Available sections",
+        "cmd_latest": "The five latest stories",
+        "cmd_breaking": "Breaking alerts: on or off",
+        "cmd_filter": "Keyword filter: +word -word",
+        "cmd_filters": "Your filters",
+        "cmd_lang": "Language: ar or en",
+        "cmd_stop": "Stop all subscriptions",
+        "cmd_help": "Help",
     },
 }
+
+
+LANGUAGES = ("ar", "en")
 
 
 def language_of(code: str | None) -> str:

@@ -77,6 +77,13 @@ _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+# The sender Telegram shows for a group admin who posts anonymously, as the group.
+_ANONYMOUS_ADMIN: JSON = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 _ADMIN_RIGHTS = (
     "can_manage_chat",
     "can_delete_messages",
@@ -136,6 +143,7 @@ class _Chat:
     name: str
     username: str | None = None
     admins: set[int] = field(default_factory=set)
+    owner: int | None = None
     blocked: bool = False
     failures: deque[_ApiError] = field(default_factory=deque)
     last_message_id: int = 0
@@ -268,10 +276,13 @@ class FakeBotAPI:
             chat = self._register(self._new_chat_id(type), type, title or name, username=name)
             return chat.id
 
-    def add_admin(self, chat_id: int | str, user_id: int) -> None:
-        """Make a person an administrator of a group or channel, for commands only admins may use."""
+    def add_admin(self, chat_id: int | str, user_id: int, *, owner: bool = False) -> None:
+        """Make a person an administrator (or the owner, "creator") of a group or channel."""
         with self._lock:
-            self._known_chat(chat_id).admins.add(user_id)
+            chat = self._known_chat(chat_id)
+            chat.admins.add(user_id)
+            if owner:
+                chat.owner = user_id
 
     def user_says(
         self,
@@ -282,17 +293,25 @@ class FakeBotAPI:
         first_name: str = "قارئ",
         chat_id: int | None = None,
         chat_type: str = "private",
+        anonymous: bool = False,
     ) -> int:
-        """Queue a Message update as a person typing it would produce; returns its update_id."""
+        """Queue a Message update as a person typing it would produce; returns its update_id.
+
+        With anonymous=True the person is a group admin posting as the group: Telegram then sends
+        GroupAnonymousBot as the sender and the group itself as sender_chat.
+        """
         with self._lock:
             user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
             self._users[user_id] = user
             target = user_id if chat_id is None else chat_id
             name = first_name if chat_type == "private" else f"Chat {target}"
             chat = self._chats.get(target) or self._register(target, chat_type, name)
+            author: JSON = {"from": user}
+            if anonymous:
+                author = {"from": _ANONYMOUS_ADMIN, "sender_chat": chat.as_json()}
             message: JSON = {
                 "message_id": chat.next_message_id(),
-                "from": user,
+                **author,
                 "chat": chat.as_json(),
                 "date": _now(),
                 "text": text,
@@ -302,16 +321,25 @@ class FakeBotAPI:
             return self._queue_update({"message": message})
 
     def press_button(
-        self, user_id: int, message_id: int, data: str, *, chat_id: int | str | None = None
+        self,
+        user_id: int,
+        message_id: int,
+        data: str,
+        *,
+        chat_id: int | str | None = None,
+        forged: bool = False,
     ) -> int:
-        """Queue a callback_query for a button the bot really sent, so tests cannot press imaginary ones."""
+        """Queue a callback_query for a button the bot really sent, so tests cannot press imaginary ones.
+
+        forged=True sends data the message has no button for, as a modified client can.
+        """
         with self._lock:
             target = user_id if chat_id is None else self._resolve(chat_id)
             message = self._messages.get((target, message_id))
             if message is None:
                 raise LookupError(f"the bot sent no message {message_id} to chat {target}")
             offered = _callback_data(message)
-            if data not in offered:
+            if data not in offered and not forged:
                 raise ValueError(f"message {message_id} in chat {target} has no button {data!r}: {offered}")
             query_id = str(next(self._serials))
             self._open_queries.add(query_id)
@@ -670,6 +698,8 @@ class FakeBotAPI:
         return bot + sorted(chat.admins - {self.bot_id})
 
     def _administrator(self, chat: _Chat, user_id: int) -> JSON:
+        if user_id == chat.owner:
+            return {"status": "creator", "user": self._user(user_id), "is_anonymous": False}
         member: JSON = {
             "status": "administrator",
             "user": self._user(user_id),
