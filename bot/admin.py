@@ -277,7 +277,7 @@ async def _channel_problem(bot: Bot, channel: Channel) -> str | None:
     try:
         chat = await bot.get_chat(channel.chat)
     except BadRequest as exc:
-        return f"not found ({exc.message}): check the name or id, and that the bot was added to it"
+        return f"Telegram cannot find it ({exc.message}): check the name or id, and that the bot was added"
     except Forbidden as exc:
         return f"no access ({exc.message}): add the bot as an administrator"
     try:

@@ -425,6 +425,11 @@ class FakeBotAPI:
             target = self._resolve(chat_id)
             return [message for message in self._sent if message.chat_id == target]
 
+    def message(self, chat_id: int | str, message_id: int) -> JSON:
+        """The Message object Telegram holds for a bot's message, as getUpdates or a reply would show it."""
+        with self._lock:
+            return copy.deepcopy(self._messages[(self._resolve(chat_id), message_id)])
+
     def calls(self, method: str | None = None) -> list[tuple[str, JSON]]:
         """Every request as (method, decoded params), failed ones included."""
         with self._lock:
