@@ -60,6 +60,11 @@ class CommandFlood:
         self._warned.add(user_id)
         return Verdict.WARN
 
+    @property
+    def tracked(self) -> int:
+        """Users whose recent commands are remembered (bounded by pruning idle ones)."""
+        return len(self._recent)
+
     def wait(self, user_id: int) -> float:
         """Seconds until this user's next command would be served."""
         times = self._recent.get(user_id)
