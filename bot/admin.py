@@ -1,7 +1,7 @@
 """Operator commands in Telegram (/stats, /sources, /pause, /resume, /test) and the start-up channel check.
 
-The commands answer only the user ids in `[telegram] admins`: their handlers carry a user filter, so for
-anyone else they do not exist and the catch-all gives the unknown-command reply, word for word.
+The commands answer only the user ids in `[telegram] admins`, in a private chat: their handlers carry a
+user filter, so for anyone else they do not exist and the catch-all gives the unknown-command reply.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ class AdminCommands:
 
     def register(self, app: Application) -> None:
         """Add the handlers; call before the unknown-command catch-all so admins reach them first."""
-        only_admins = filters.User(user_id=self._config.telegram.admins)
+        # Private chats only: in a group the answer would show the bot's internals to every member.
+        only_admins = filters.User(user_id=self._config.telegram.admins) & filters.ChatType.PRIVATE
         callbacks: dict[str, Handler] = {
             "stats": self.stats,
             "sources": self.sources,

@@ -13,8 +13,10 @@ from telegram.ext import Application
 from bot.admin import AdminCommands
 from bot.config import Config
 from bot.demo import demo_config, sources_seeded, start_bot, stop_bot, wait_until
+from bot.metrics import Activity
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI, SentMessage
+from bot.status import render_status
 from bot.store import Store
 
 ADMIN = 4242
@@ -54,6 +56,11 @@ async def test_others_get_the_unknown_command_reply_word_for_word(api: FakeBotAP
         assert reply.text == expected.text
     (stats,) = await say(api, ADMIN, "/stats")
     assert stats.text != unknown.text and "Nashra statistics" in stats.plain
+    # In a group even an admin gets the unknown-command reply: the answer would show every member.
+    group = api.add_chat(-4000000777, type="group", title="newsroom")
+    api.user_says(ADMIN, "/stats@nashra_test_bot", language_code="en", chat_id=group, chat_type="group")
+    (in_group,) = await api.wait_for_sent(1, chat_id=group)
+    assert in_group.text == unknown.text
     # Whatever the bot registers as its public command menu, admin commands are not in it.
     for _, params in api.calls("setMyCommands"):
         assert not {c["command"] for c in params["commands"]} & set(AdminCommands.NAMES)
@@ -232,3 +239,17 @@ async def test_a_channel_with_a_topic_gets_its_posts_in_that_topic(
     assert post.params["message_thread_id"] == 12
     message = api.message(forum, post.message_id)
     assert message["message_thread_id"] == 12 and message["is_topic_message"] is True
+
+
+def test_the_status_page_tells_an_admins_pause_from_a_failing_pause(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    config = config_for(site, api, tmp_path / "nashra.json")
+    feed, ticker = (s.name for s in config.sources)
+    store = Store(config.storage.path)
+    store.update_source_state(feed, held=True, last_success_at=1.0)
+    store.update_source_state(ticker, paused=True, last_error="HTTP 503", last_error_at=2.0)
+    page = render_status(config, store, Activity(), healthy=True, reasons=[])
+    rows = {name: row for name in (feed, ticker) for row in page.split("<tr>") if f">{name}<" in row}
+    assert "⏸ paused by an admin" in rows[feed]
+    assert "⏸ paused: failing too long" in rows[ticker]
