@@ -253,3 +253,24 @@ def test_the_status_page_tells_an_admins_pause_from_a_failing_pause(
     rows = {name: row for name in (feed, ticker) for row in page.split("<tr>") if f">{name}<" in row}
     assert "⏸ paused by an admin" in rows[feed]
     assert "⏸ paused: failing too long" in rows[ticker]
+
+
+async def test_a_long_source_list_is_split_into_messages_telegram_accepts(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    template = demo_config(site, api, tmp_path / "x.json").sources[0]
+    names = [f"مصدر رقم {n} — أخبار محلية وعربية ودولية" for n in range(60)]
+    # Nothing listens on port 9: every poll fails fast and each entry carries its last error.
+    sources = tuple(template.model_copy(update={"name": n, "url": "http://127.0.0.1:9/feed/"}) for n in names)
+    app = await start_bot(config_for(site, api, tmp_path / "nashra.json", sources=sources), api.token)
+    try:
+        store = app.bot_data["store"]
+        await wait_until(lambda: all(store.source_state(n).get("last_error") for n in names), "failed polls")
+        api.user_says(ADMIN, "/sources", language_code="ar")
+        await wait_until(lambda: sum(m.plain.count("آخر خطأ") for m in api.sent(ADMIN)) == 60, "every entry")
+    finally:
+        await stop_bot(app)
+    replies = api.sent(ADMIN)
+    assert len(replies) >= 2  # Telegram accepted each one, so each is within its 4096-character limit
+    listed = "\n".join(r.plain for r in replies)
+    assert all(f"{name} — ⚠️ يفشل (1 مرة متتالية)" in listed for name in names)

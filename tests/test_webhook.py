@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bot.app import webhook_secret
+from bot.cli import main
 from bot.config import ConfigError, load_config
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI, html_to_plain
@@ -111,22 +112,21 @@ def test_the_webhook_secret_comes_from_the_environment_or_is_made_fresh(
 
 
 def test_a_bad_webhook_secret_stops_nashra_run_with_exit_2(
-    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+    site: SampleNewsSite,
+    api: FakeBotAPI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     telegram = {"mode": "webhook", "webhook_url": PUBLIC_URL}
     config = write_config(tmp_path / "c.toml", site, api, tmp_path / "d.json", sources=[], telegram=telegram)
-    env = os.environ | {"NASHRA_BOT_TOKEN": api.token, "NASHRA_WEBHOOK_SECRET": "no spaces allowed"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "-c", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_TIMEOUT,
-    )
-    assert done.returncode == 2
-    assert "NASHRA_WEBHOOK_SECRET: the webhook secret must be 1-256 characters" in done.stderr
-    assert "no spaces allowed" not in done.stderr
+    monkeypatch.setenv("NASHRA_BOT_TOKEN", api.token)
+    monkeypatch.setenv("NASHRA_WEBHOOK_SECRET", "no spaces allowed")
+    assert main(["run", "-c", str(config)]) == 2
+    error = capsys.readouterr().err
+    assert "NASHRA_WEBHOOK_SECRET: the webhook secret must be 1-256 characters" in error
+    assert "no spaces allowed" not in error
+    assert api.calls() == []  # refused before anything reached Telegram
 
 
 @pytest.mark.parametrize(
