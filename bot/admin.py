@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -21,7 +21,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.config import Channel, Config, Source
+from bot.config import Category, Channel, Config, Source
 from bot.messages import TEXT_LIMIT, utf16_len
 from bot.reload import poll_job_name
 from bot.routing import BREAKING_CHANNEL, BREAKING_READER
@@ -39,7 +39,6 @@ HELD = "held"
 MAX_ERROR_CHARS = 200
 # Delivery rate buckets: one per second, for the last hour.
 RATE_WINDOW_SECONDS = 3600
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
 def is_held(store: Store, source: str) -> bool:
@@ -90,15 +89,8 @@ class AdminCommands:
         """Add the handlers; call before the unknown-command catch-all so admins reach them first."""
         # Private chats only: in a group the answer would show the bot's internals to every member.
         only_admins = filters.User(user_id=self._config.telegram.admins) & filters.ChatType.PRIVATE
-        callbacks: dict[str, Handler] = {
-            "stats": self.stats,
-            "sources": self.sources,
-            "pause": self.pause,
-            "resume": self.resume,
-            "test": self.test,
-        }
-        for name in self.NAMES:
-            app.add_handler(CommandHandler(name, callbacks[name], filters=only_admins))
+        for name in self.NAMES:  # each command is the method of the same name
+            app.add_handler(CommandHandler(name, getattr(self, name), filters=only_admins))
 
     # -- /stats ------------------------------------------------------------------------------------
 
@@ -333,7 +325,7 @@ def _chunks(entries: list[str]) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def _name(category: Any, lang: str) -> str:
+def _name(category: Category, lang: str) -> str:
     return category.en if lang == "en" else category.ar
 
 
