@@ -14,7 +14,7 @@ from bot.standins.telegram_api import FakeBotAPI
 FLOODER = 3131
 NEIGHBOUR = 3232
 LIMIT = 5
-WINDOW_SECONDS = 3.0
+WINDOW_SECONDS = 4.0  # long enough that a loaded machine handles the burst inside it
 
 
 class Clock:
