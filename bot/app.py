@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import secrets
+from collections.abc import Mapping
 
 from telegram.ext import (
     Application,
@@ -16,10 +19,11 @@ from telegram.ext import (
 from telegram.ext import MessageHandler as _MessageHandler
 from telegram.request import HTTPXRequest
 
-from bot import metrics
+from bot import flood, metrics
+from bot.admin import AdminCommands, DeliveryRate, check_channels, is_held
 from bot.broadcaster import Broadcaster
 from bot.commands import ReaderCommands, register_commands
-from bot.config import Config, Source
+from bot.config import Config, ConfigError, Source
 from bot.ops import start_ops, stop_ops
 from bot.poller import Poller
 from bot.reload import install_reload, poll_job_name, stop_broadcasting, uninstall_reload
@@ -32,6 +36,9 @@ log = logging.getLogger(__name__)
 BROADCAST_SPARE_CONNECTIONS = 2
 # APScheduler's default 1 s grace would silently skip a poll whenever the loop is busy; run it late instead.
 POLL_JOB_KWARGS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+# What Telegram accepts as a webhook secret_token; a random one of 32 bytes is 43 such characters.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_SECRET_BYTES = 32
 
 
 def build_application(config: Config, token: str, store: Store) -> Application:
@@ -52,7 +59,10 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     app.add_handler(CommandHandler("categories", commands.categories))
     app.add_handler(CommandHandler("breaking", commands.breaking))
     app.add_handlers(commands.extra_handlers())
+    # Admin commands before the catch-all: for anyone else they fall through to "unknown command".
+    AdminCommands(config, store, app.bot_data.setdefault("delivery_rate", DeliveryRate())).register(app)
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
+    flood.install(app, config.telegram.command_limit, config.telegram.command_window.total_seconds())
     app.add_error_handler(_log_error)
     return app
 
@@ -67,6 +77,7 @@ async def _start_services(app: Application) -> None:
     broadcast_bot = _broadcast_bot(app.bot.token, config)
     await broadcast_bot.initialize()
     broadcaster = Broadcaster(broadcast_bot, store, config)
+    broadcaster.on_event = app.bot_data["delivery_rate"].record
     app.bot_data.update(client=client, broadcaster=broadcaster, broadcast_bot=broadcast_bot)
     app.bot_data["poller"] = build_poller(app, config)
     app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))
@@ -74,6 +85,45 @@ async def _start_services(app: Application) -> None:
         schedule_poll(app, source)
     start_ops(app)
     install_reload(app)
+    app.bot_data["channel_problems"] = await check_channels(app.bot, config)
+
+
+def serve(app: Application, config: Config, secret: str | None) -> None:
+    """Receive updates as the config says: long polling, or a webhook Telegram posts to (secret checked)."""
+    settings = config.telegram
+    if settings.mode == "polling":
+        app.run_polling()
+        return
+    log.info(
+        "webhook: serving http://%s:%d%s for %s",
+        settings.webhook_listen,
+        settings.webhook_port,
+        settings.local_webhook_path,
+        settings.webhook_url,
+    )
+    # PTB's server answers 403 to a POST without this secret in X-Telegram-Bot-Api-Secret-Token.
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=settings.local_webhook_path,
+        webhook_url=settings.webhook_url,
+        secret_token=secret,
+    )
+
+
+def webhook_secret(config: Config, environ: Mapping[str, str]) -> str | None:
+    """The webhook's secret token: from the configured variable, else a fresh random one for this run."""
+    if config.telegram.mode != "webhook":
+        return None
+    name = config.telegram.webhook_secret_env
+    secret = environ.get(name, "").strip()
+    if not secret:
+        return secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        raise ConfigError(
+            f"{name}: the webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
+        )
+    return secret
 
 
 def build_poller(app: Application, config: Config) -> Poller:
@@ -134,6 +184,8 @@ async def _keep_broadcasting(broadcaster: Broadcaster) -> None:
 async def _poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert context.job is not None
     source: Source = context.job.data  # type: ignore[assignment]
+    if is_held(context.bot_data["store"], source.name):
+        return  # paused by an admin (/pause) until /resume
     poller: Poller = context.bot_data["poller"]
     metrics.poll_started(source.name)
     try:

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from bot import sources_cli, store_cli
-from bot.app import build_application
+from bot.app import build_application, serve, webhook_secret
 from bot.config import ConfigError, load_config
 from bot.demo import run_demo
 from bot.logs import setup_logging
@@ -60,14 +60,15 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    setup_logging(token, config.ops.log_level, config.ops.log_format)
+    secret = webhook_secret(config, os.environ)
+    setup_logging(token, config.ops.log_level, config.ops.log_format, secrets=(secret,) if secret else ())
     lock = DataLock(config.storage.path)
     try:
         store = Store(config.storage.path, retention_days=config.storage.retention_days)
         app = build_application(config, token, store)
         app.bot_data["config_path"] = args.config
         # PTB turns SIGINT/SIGTERM into an orderly stop: polling ends, then post_stop drains and commits.
-        app.run_polling()
+        serve(app, config, secret)
     finally:
         lock.release()
     return 0

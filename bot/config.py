@@ -7,6 +7,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -23,6 +24,9 @@ from jobs.fetch import USER_AGENT, FetchPolicy
 from jobs.records import CategorySpec
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+_WEBHOOK_URL = re.compile(r"https://[^/\s?#]+(/[^\s?#]*)?")
+_URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Polling faster than this is rude to the site and never needed for news.
 MIN_INTERVAL = timedelta(seconds=1)
 
@@ -57,11 +61,42 @@ class TelegramSettings(_Strict):
     admins: tuple[int, ...] = ()
     # "polling" asks Telegram for updates; "webhook" has Telegram post them to webhook_url.
     mode: Literal["polling", "webhook"] = "polling"
-    webhook_url: str | None = Field(default=None, pattern=r"^https://")
+    # The public HTTPS address Telegram posts to (usually a reverse proxy in front of webhook_listen).
+    webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, gt=0, lt=65536)
+    # The local path the bot serves; by default the path of webhook_url.
+    webhook_path: str | None = None
     # Read from this environment variable: Telegram sends it back in a header and others cannot forge it.
+    # Unset, a random secret is made at each start (Telegram learns it from setWebhook).
     webhook_secret_env: str = "NASHRA_WEBHOOK_SECRET"
+    # Per-user flood limit: at most command_limit commands within command_window; more get one
+    # "slow down" notice and are ignored until the window allows again.
+    command_limit: int = Field(default=20, ge=1, le=1000)
+    command_window: Duration = timedelta(minutes=1)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not _WEBHOOK_URL.fullmatch(value):
+            raise ValueError(
+                f'expected a public https:// address like "https://example.org/nashra", got {value!r}'
+            )
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _url_path(cls, value: str | None) -> str | None:
+        if value is not None and not _URL_PATH.fullmatch(value):
+            raise ValueError(f'expected a path starting with "/" like "/nashra", got {value!r}')
+        return value
+
+    @field_validator("token_env", "webhook_secret_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV_NAME.fullmatch(value):
+            raise ValueError(f'expected an environment variable name like "NASHRA_BOT_TOKEN", got {value!r}')
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramSettings:
@@ -70,6 +105,13 @@ class TelegramSettings(_Strict):
                 'webhook mode needs webhook_url, e.g. webhook_url = "https://example.org/nashra"'
             )
         return self
+
+    @property
+    def local_webhook_path(self) -> str:
+        """Where the webhook server listens: webhook_path, or the path Telegram is told to post to."""
+        if self.webhook_path:
+            return self.webhook_path
+        return urlsplit(self.webhook_url or "").path or "/"
 
 
 class StorageSettings(_Strict):

@@ -9,6 +9,7 @@ from typing import Literal
 from urllib.parse import quote
 
 REDACTED = "<bot-token>"
+REDACTED_SECRET = "<secret>"
 LogFormat = Literal["text", "json"]
 # LogRecord's own attributes; anything else on a record came from `extra=` and belongs in the JSON line.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -17,18 +18,22 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
 class TokenFilter(logging.Filter):
     """Replace the token in every record's final text (httpx logs URLs like /bot<TOKEN>/sendMessage)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *secrets: str) -> None:
         super().__init__()
         # A URL may carry the token percent-encoded (":" as %3A); both spellings are secrets.
         self._spellings = tuple(dict.fromkeys(s for s in (token, quote(token, safe="")) if s))
+        # Other secrets (the webhook's secret token), which PTB's debug log of setWebhook would show.
+        self._secrets = tuple(dict.fromkeys(s for s in secrets if s))
 
     def redact(self, text: str) -> str:
         for spelling in self._spellings:
             text = text.replace(spelling, REDACTED)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED_SECRET)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._spellings:
+        if not self._spellings and not self._secrets:
             return True
         message = record.getMessage()
         record.msg, record.args = self.redact(message), None
@@ -72,14 +77,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def setup_logging(token: str, level: int | str = logging.INFO, fmt: LogFormat = "text") -> None:
+def setup_logging(
+    token: str, level: int | str = logging.INFO, fmt: LogFormat = "text", *, secrets: tuple[str, ...] = ()
+) -> None:
     """One line per event; the token filter sits on the handler so records from every logger pass it."""
     handler = logging.StreamHandler()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(TokenFilter(token))
+    handler.addFilter(TokenFilter(token, *secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper() if isinstance(level, str) else level)

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from telegram.ext import Application
 
 from bot import metrics
+from bot.admin import is_held
 from bot.config import Config
 from bot.status import render_status
 
@@ -53,6 +54,8 @@ def health(app: Application, started: float, now: float | None = None) -> tuple[
         reasons.append("broadcaster is not running")
     config: Config = app.bot_data["config"]
     for source in config.sources:
+        if is_held(app.bot_data["store"], source.name):
+            continue  # an admin paused it: not polling is what was asked for
         last = max(metrics.ACTIVITY.poll_finished.get(source.name, 0.0), started)
         allowed = STALE_INTERVALS * source.interval.total_seconds() + STALE_GRACE_SECONDS
         if now - last > allowed:

@@ -174,7 +174,9 @@ def _row(source: Source, result: PollResult, health: dict[str, object]) -> tuple
     problems = [result.error] if result.error else []
     if result.seeded:
         problems.append("first poll: items would be remembered, not sent")
-    if health.get("paused"):
+    if health.get("held"):
+        problems.append("paused by an admin (/resume in Telegram)")
+    elif health.get("paused"):
         problems.append("paused by the running bot")
     elif health.get("consecutive_failures"):
         problems.append(f"{health['consecutive_failures']} failures in a row in the running bot")

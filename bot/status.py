@@ -42,7 +42,11 @@ def _sources(config: Config, store: Store) -> str:
         error = state.get("last_error")
         failing = error and state.get("last_error_at", 0) >= state.get("last_success_at", 0)
         health = '<span class="bad">✗ failing</span>' if failing else '<span class="ok">✓ ok</span>'
-        if not state:
+        if state.get("held"):
+            health = '<span class="muted">⏸ paused by an admin</span>'
+        elif state.get("paused"):
+            health = '<span class="bad">⏸ paused: failing too long</span>'
+        elif not state:
             health = '<span class="muted">not polled yet</span>'
         rows.append(
             f'<tr><td dir="auto">{escape(source.name)}</td><td>{source.kind}</td><td>{health}</td>'

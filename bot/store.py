@@ -317,6 +317,10 @@ class Store:
         found = self._items.get(key)
         return dict(found[1]) if found else None
 
+    def items_on(self, day: int) -> int:
+        """How many items were stored on a day (days since the epoch, UTC), for the admins' /stats."""
+        return sum(1 for stored, _ in self._items.values() if stored == day)
+
     # --- subscribers ------------------------------------------------------------------------
 
     def subscriber(self, chat_id: int) -> dict[str, Any] | None:

@@ -95,6 +95,42 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cmd_lang": "اللغة: ar أو en",
         "cmd_stop": "أوقف كل الاشتراكات",
         "cmd_help": "المساعدة",
+        # --- flood limit and admin commands (bot/flood.py, bot/admin.py) ---
+        "slow_down": "⏳ أوامر كثيرة في وقت قصير. انتظر {seconds} ثانية ثم أعد المحاولة.",
+        "stats": (
+            "<b>إحصاءات نشرة</b>\n"
+            "القرّاء النشطون: {readers} (العاجل: {breaking})\n"
+            "{categories}\n"
+            "أخبار اليوم ({day}): {items}\n"
+            "في الطابور: {outbox} (عاجل: {outbox_breaking})\n"
+            "التسليم: {last_minute} في الدقيقة الأخيرة، {last_hour} في الساعة الأخيرة\n"
+            "منذ التشغيل: أُرسلت {sent}، أُسقطت {dropped}، أُعيدت {retried}"
+        ),
+        "stats_category": "• {name}: {count}",
+        "sources_title": "<b>المصادر</b> ({count}) — الأوقات بتوقيت {zone}",
+        "source_entry": (
+            "<b>{name}</b> — {state}\nآخر نجاح: {success}\nآخر خطأ: {error}\nالاستطلاع التالي: {next}"
+        ),
+        "source_ok": "✅ يعمل",
+        "source_failing": "⚠️ يفشل ({failures} مرة متتالية)",
+        "source_auto_paused": "⏸ موقوف تلقائياً لكثرة الأخطاء",
+        "source_held": "⏸ أوقفه مشرف",
+        "source_new": "… لم يُستطلع بعد",
+        "never": "—",
+        "next_when_resumed": "عند الاستئناف",
+        "source_usage": (
+            "اكتب اسم المصدر بعد الأمر: <code>/{command} اسم المصدر</code>\n\nالمصادر:\n{sources}"
+        ),
+        "unknown_source": "لا يوجد مصدر بهذا الاسم: {name}\n\nالمصادر:\n{sources}",
+        "paused": "⏸ أوقفت استطلاع «{name}». أرسل /resume لاستئنافه.",
+        "already_paused": "«{name}» موقوف أصلاً.",
+        "resumed": "▶️ سيُستطلع «{name}» من جديد: {next}.",
+        "not_paused": "«{name}» ليس موقوفاً.",
+        "channel_usage": "اكتب القناة بعد الأمر: <code>/test @channel</code>\n\nالقنوات: {channels}",
+        "unknown_channel": "هذه القناة ليست في الإعدادات: {name}\n\nالقنوات: {channels}",
+        "channel_test": "🧪 رسالة تجريبية من نشرة: يستطيع البوت النشر هنا.",
+        "test_ok": "✅ نُشرت رسالة تجريبية في {channel} (الرسالة {message_id}).",
+        "test_failed": "❌ رفض تيليغرام النشر في {channel}: {error}",
     },
     "en": {
         "welcome": (
@@ -189,6 +225,44 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cmd_lang": "Language: ar or en",
         "cmd_stop": "Stop all subscriptions",
         "cmd_help": "Help",
+        # --- flood limit and admin commands (bot/flood.py, bot/admin.py) ---
+        "slow_down": "⏳ Too many commands at once. Wait {seconds} seconds and try again.",
+        "stats": (
+            "<b>Nashra statistics</b>\n"
+            "Active readers: {readers} (breaking alerts: {breaking})\n"
+            "{categories}\n"
+            "Items today ({day}): {items}\n"
+            "Outbox: {outbox} (breaking: {outbox_breaking})\n"
+            "Delivery: {last_minute} in the last minute, {last_hour} in the last hour\n"
+            "Since start: {sent} sent, {dropped} dropped, {retried} retried"
+        ),
+        "stats_category": "• {name}: {count}",
+        "sources_title": "<b>Sources</b> ({count}) — times in {zone}",
+        "source_entry": (
+            "<b>{name}</b> — {state}\nLast success: {success}\nLast error: {error}\nNext poll: {next}"
+        ),
+        "source_ok": "✅ ok",
+        "source_failing": "⚠️ failing ({failures} in a row)",
+        "source_auto_paused": "⏸ paused after failing too long",
+        "source_held": "⏸ paused by an admin",
+        "source_new": "… not polled yet",
+        "never": "—",
+        "next_when_resumed": "when resumed",
+        "source_usage": (
+            "Name the source after the command: <code>/{command} source name</code>\n\nSources:\n{sources}"
+        ),
+        "unknown_source": "No source by that name: {name}\n\nSources:\n{sources}",
+        "paused": "⏸ Stopped polling “{name}”. Send /resume to start it again.",
+        "already_paused": "“{name}” is already paused.",
+        "resumed": "▶️ “{name}” will be polled again: {next}.",
+        "not_paused": "“{name}” is not paused.",
+        "channel_usage": (
+            "Name the channel after the command: <code>/test @channel</code>\n\nChannels: {channels}"
+        ),
+        "unknown_channel": "That channel is not in the config: {name}\n\nChannels: {channels}",
+        "channel_test": "🧪 Test message from Nashra: the bot can post here.",
+        "test_ok": "✅ Posted a test message to {channel} (message {message_id}).",
+        "test_failed": "❌ Telegram refused the post to {channel}: {error}",
     },
 }
 

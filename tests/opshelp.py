@@ -32,6 +32,7 @@ def write_config(
     categories: list[dict[str, Any]] | None = None,
     channels: list[dict[str, Any]] | None = None,
     ops: dict[str, Any] | None = None,
+    telegram: dict[str, Any] | None = None,
     extra: str = "",
 ) -> Path:
     """A real TOML file like an operator's, pointing at the sample site and the Bot API stand-in."""
@@ -54,6 +55,7 @@ def write_config(
     lines = [
         "[telegram]",
         f"api_base_url = {toml_value(api.base_url)}",
+        *(f"{k} = {toml_value(v)}" for k, v in (telegram or {}).items()),
         "[storage]",
         f"path = {toml_value(str(data))}",
         "[ops]",

@@ -73,6 +73,7 @@ _ATTRIBUTE = re.compile(r"""\s+([^\s=>/"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^
 _SPACES = re.compile(r"\s*")
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,})?")
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -150,6 +151,11 @@ class _Chat:
     # When sends were admitted, for the per-chat limits; only as far back as a limit looks.
     admitted: deque[float] = field(default_factory=deque)
     stall_next: float = 0.0
+    # The bot's own membership: an administrator that may post, unless a test says otherwise.
+    bot_status: str = "administrator"
+    bot_can_post: bool = True
+    # Forum topics (message_thread_id) of a supergroup with topics; empty for every other chat.
+    topics: set[int] = field(default_factory=set)
 
     def as_json(self) -> JSON:
         """The Chat object Telegram embeds in messages."""
@@ -157,6 +163,8 @@ class _Chat:
         shape["first_name" if self.type == "private" else "title"] = self.name
         if self.username:
             shape["username"] = self.username
+        if self.topics:
+            shape["is_forum"] = True
         return shape
 
     def next_message_id(self) -> int:
@@ -206,6 +214,7 @@ class FakeBotAPI:
         self._serials = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._stopping = False
+        self._webhook: JSON = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -263,18 +272,45 @@ class FakeBotAPI:
 
     # -- test controls ---------------------------------------------------------------------------
 
-    def add_chat(self, username_or_id: str | int, *, type: str = "channel", title: str = "") -> int:
-        """Register a chat the bot may post to; "@name" gets a Telegram-like id and resolves in chat_id."""
+    def add_chat(
+        self,
+        username_or_id: str | int,
+        *,
+        type: str = "channel",
+        title: str = "",
+        topics: tuple[int, ...] = (),
+    ) -> int:
+        """Register a chat the bot may post to; "@name" gets a Telegram-like id and resolves in chat_id.
+
+        `topics` makes a supergroup a forum with these topic ids (message_thread_id).
+        """
+        if topics and type != "supergroup":
+            raise ValueError("only a supergroup can have forum topics")
         with self._lock:
             ref = _as_chat_ref(username_or_id)
             if isinstance(ref, int):
                 chat = self._chats.get(ref) or self._register(ref, type, title or f"Chat {ref}")
-                return chat.id
-            name = ref.removeprefix("@")
-            if (known := self._usernames.get(name.lower())) is not None:
-                return known
-            chat = self._register(self._new_chat_id(type), type, title or name, username=name)
+            elif (known := self._usernames.get(ref.removeprefix("@").lower())) is not None:
+                chat = self._chats[known]
+            else:
+                name = ref.removeprefix("@")
+                chat = self._register(self._new_chat_id(type), type, title or name, username=name)
+            chat.topics.update(topics)
             return chat.id
+
+    def set_bot_member(self, chat_id: int | str, status: str, *, can_post_messages: bool = True) -> None:
+        """Change the bot's membership: "administrator" (posting or not), "member", "left", "kicked"."""
+        if status not in {"administrator", "member", "left", "kicked"}:
+            raise ValueError(f"unknown chat member status {status!r}")
+        with self._lock:
+            chat = self._known_chat(chat_id)
+            chat.bot_status, chat.bot_can_post = status, can_post_messages
+
+    @property
+    def webhook(self) -> JSON:
+        """What setWebhook last set (url, secret_token, ...); empty while the bot polls."""
+        with self._lock:
+            return dict(self._webhook)
 
     def add_admin(self, chat_id: int | str, user_id: int, *, owner: bool = False) -> None:
         """Make a person an administrator (or the owner, "creator") of a group or channel."""
@@ -301,24 +337,48 @@ class FakeBotAPI:
         GroupAnonymousBot as the sender and the group itself as sender_chat.
         """
         with self._lock:
-            user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
-            self._users[user_id] = user
-            target = user_id if chat_id is None else chat_id
-            name = first_name if chat_type == "private" else f"Chat {target}"
-            chat = self._chats.get(target) or self._register(target, chat_type, name)
-            author: JSON = {"from": user}
-            if anonymous:
-                author = {"from": _ANONYMOUS_ADMIN, "sender_chat": chat.as_json()}
-            message: JSON = {
-                "message_id": chat.next_message_id(),
-                **author,
-                "chat": chat.as_json(),
-                "date": _now(),
-                "text": text,
-            }
-            if command := _COMMAND.match(text):
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
+            message = self._message_from(
+                user_id, text, language_code, first_name, chat_id, chat_type, anonymous=anonymous
+            )
             return self._queue_update({"message": message})
+
+    def update_for(
+        self, user_id: int, text: str, *, language_code: str = "ar", first_name: str = "قارئ"
+    ) -> JSON:
+        """The Update Telegram would POST to a webhook for a private message (not queued for getUpdates)."""
+        with self._lock:
+            message = self._message_from(user_id, text, language_code, first_name, None, "private")
+            return {"update_id": next(self._update_ids), "message": message}
+
+    def _message_from(
+        self,
+        user_id: int,
+        text: str,
+        language_code: str,
+        first_name: str,
+        chat_id: int | None,
+        chat_type: str,
+        *,
+        anonymous: bool = False,
+    ) -> JSON:
+        user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
+        self._users[user_id] = user
+        target = user_id if chat_id is None else chat_id
+        name = first_name if chat_type == "private" else f"Chat {target}"
+        chat = self._chats.get(target) or self._register(target, chat_type, name)
+        author: JSON = {"from": user}
+        if anonymous:
+            author = {"from": _ANONYMOUS_ADMIN, "sender_chat": chat.as_json()}
+        message: JSON = {
+            "message_id": chat.next_message_id(),
+            **author,
+            "chat": chat.as_json(),
+            "date": _now(),
+            "text": text,
+        }
+        if command := _COMMAND.match(text):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command[0])}]
+        return message
 
     def press_button(
         self,
@@ -397,6 +457,11 @@ class FakeBotAPI:
             target = self._resolve(chat_id)
             return [message for message in self._sent if message.chat_id == target]
 
+    def message(self, chat_id: int | str, message_id: int) -> JSON:
+        """The Message object Telegram holds for a bot's message, as getUpdates or a reply would show it."""
+        with self._lock:
+            return copy.deepcopy(self._messages[(self._resolve(chat_id), message_id)])
+
     def calls(self, method: str | None = None) -> list[tuple[str, JSON]]:
         """Every request as (method, decoded params), failed ones included."""
         with self._lock:
@@ -468,6 +533,12 @@ class FakeBotAPI:
         }
 
     def _api_getupdates(self, params: JSON) -> list[JSON]:
+        if self._webhook:
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         self._confirm_updates(int(params.get("offset", 0)))
         limit = min(max(int(params.get("limit", GET_UPDATES_LIMIT)), 1), GET_UPDATES_LIMIT)
         deadline = time.monotonic() + max(float(params.get("timeout", 0)), 0.0)
@@ -481,7 +552,31 @@ class FakeBotAPI:
     def _api_deletewebhook(self, params: JSON) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._webhook = {}
         return True
+
+    def _api_setwebhook(self, params: JSON) -> bool:
+        url = str(params.get("url", ""))
+        if not url:
+            return self._api_deletewebhook(params)
+        if not url.startswith("https://"):
+            raise _ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise _ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._webhook = {k: v for k, v in params.items() if k != "certificate"}
+        return True
+
+    def _api_getwebhookinfo(self, params: JSON) -> JSON:
+        info: JSON = {"url": self._webhook.get("url", ""), "has_custom_certificate": False}
+        info["pending_update_count"] = len(self._updates)
+        if self._webhook:
+            info["max_connections"] = self._webhook.get("max_connections", 40)
+            if "allowed_updates" in self._webhook:
+                info["allowed_updates"] = self._webhook["allowed_updates"]
+        return info
 
     def _api_setmycommands(self, params: JSON) -> bool:
         commands = params.get("commands")
@@ -505,8 +600,9 @@ class FakeBotAPI:
         chat = self._chat_for(params)
         plain = _message_text(params)
         markup = _checked_markup(params)
+        topic = self._topic(chat, params)
         self._admit(chat)
-        message = self._post(chat, {"text": plain}, markup)
+        message = self._post(chat, {**topic, "text": plain}, markup)
         self._record("sendMessage", chat, message, str(params["text"]), plain, params)
         return message
 
@@ -515,8 +611,9 @@ class FakeBotAPI:
         sizes = self._photo_sizes(params.get("photo"))
         caption = _caption(params)
         markup = _checked_markup(params)
+        topic = self._topic(chat, params)
         self._admit(chat)
-        content: JSON = {"photo": sizes, **({"caption": caption} if caption else {})}
+        content: JSON = {**topic, "photo": sizes, **({"caption": caption} if caption else {})}
         message = self._post(chat, content, markup)
         self._record("sendPhoto", chat, message, str(params.get("caption", "")), caption, params)
         return message
@@ -577,6 +674,11 @@ class FakeBotAPI:
         user_id = int(params.get("user_id", 0))
         if user_id in self._administrator_ids(chat):
             return self._administrator(chat, user_id)
+        if user_id == self.bot_id and chat.type != "private" and chat.bot_status != "member":
+            member: JSON = {"status": chat.bot_status, "user": self._bot_user()}
+            if chat.bot_status == "kicked":
+                member["until_date"] = 0  # banned for good
+            return member
         return {"status": "member", "user": self._user(user_id)}
 
     def _api_getchatadministrators(self, params: JSON) -> list[JSON]:
@@ -629,6 +731,8 @@ class FakeBotAPI:
 
     def _reachable(self, chat: _Chat) -> None:
         """Refuse writes to a chat that shut the bot out, with the wording Telegram uses for its kind."""
+        if chat.type != "private":
+            self._may_write(chat)
         if not chat.blocked:
             return
         reasons = {
@@ -637,6 +741,26 @@ class FakeBotAPI:
             "supergroup": "bot was kicked from the supergroup chat",
         }
         raise _ApiError(403, f"Forbidden: {reasons.get(chat.type, 'bot was blocked by the user')}")
+
+    @staticmethod
+    def _may_write(chat: _Chat) -> None:
+        """A channel takes posts only from an administrator with can_post_messages; a group from members."""
+        if chat.bot_status == "kicked":
+            raise _ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
+        if chat.bot_status == "left" or (chat.type == "channel" and chat.bot_status != "administrator"):
+            raise _ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+        if chat.type == "channel" and not chat.bot_can_post:
+            raise _ApiError(400, "Bad Request: need administrator rights in the channel chat")
+
+    @staticmethod
+    def _topic(chat: _Chat, params: JSON) -> JSON:
+        """A send into a forum topic lands there; a topic the forum does not have is refused."""
+        thread = params.get("message_thread_id")
+        if thread is None or not chat.topics:
+            return {}
+        if thread not in chat.topics:
+            raise _ApiError(400, "Bad Request: message thread not found")
+        return {"message_thread_id": thread, "is_topic_message": True}
 
     def _register(self, chat_id: int, chat_type: str, name: str, *, username: str | None = None) -> _Chat:
         chat = _Chat(id=chat_id, type=chat_type, name=name, username=username)
@@ -694,7 +818,7 @@ class FakeBotAPI:
 
     def _administrator_ids(self, chat: _Chat) -> list[int]:
         """The bot runs every non-private chat it was given; tests add people with add_admin."""
-        bot = [] if chat.type == "private" else [self.bot_id]
+        bot = [self.bot_id] if chat.type != "private" and chat.bot_status == "administrator" else []
         return bot + sorted(chat.admins - {self.bot_id})
 
     def _administrator(self, chat: _Chat, user_id: int) -> JSON:
@@ -709,7 +833,8 @@ class FakeBotAPI:
             **dict.fromkeys(_ADMIN_RIGHTS, True),
         }
         if chat.type == "channel":
-            member.update(can_post_messages=True, can_edit_messages=True)
+            can_post = chat.bot_can_post if user_id == self.bot_id else True
+            member.update(can_post_messages=can_post, can_edit_messages=can_post)
         else:
             member["can_pin_messages"] = True
         return member

@@ -1,0 +1,85 @@
+"""Per-user command flood limit: a burst gets a bounded number of replies and one notice, then service."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from bot.demo import demo_config, start_bot, stop_bot
+from bot.flood import PRUNE_AT, CommandFlood, Verdict
+from bot.standins.news_site import SampleNewsSite
+from bot.standins.telegram_api import FakeBotAPI
+
+FLOODER = 3131
+NEIGHBOUR = 3232
+LIMIT = 5
+WINDOW_SECONDS = 4.0  # long enough that a loaded machine handles the burst inside it
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_window_slides_and_the_notice_comes_once_per_burst() -> None:
+    clock = Clock()
+    flood = CommandFlood(limit=3, window=10.0, clock=clock)
+    verdicts = []
+    for _ in range(6):
+        verdicts.append(flood.judge(1))
+        clock.now += 1
+    assert verdicts == [Verdict.SERVE] * 3 + [Verdict.WARN, Verdict.IGNORE, Verdict.IGNORE]
+    assert flood.judge(2) is Verdict.SERVE  # other users are not affected
+    assert flood.wait(1) == 4.0  # the first command (at 1000) leaves the window at 1010; now is 1006
+    clock.now = 1010.0
+    assert flood.judge(1) is Verdict.SERVE  # one slot freed as the oldest command left the window
+    assert flood.judge(1) is Verdict.WARN  # a new burst over the limit: a new notice
+
+
+def test_idle_users_are_forgotten_so_memory_stays_flat() -> None:
+    clock = Clock()
+    flood = CommandFlood(limit=2, window=5.0, clock=clock)
+    for user in range(PRUNE_AT):
+        flood.judge(user)
+    clock.now += 6
+    flood.judge(-1)
+    assert flood.tracked == 1
+
+
+async def test_a_burst_of_fifty_commands_gets_a_bounded_answer(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    config = demo_config(site, api, tmp_path / "nashra.json")
+    telegram = config.telegram.model_copy(
+        update={"command_limit": LIMIT, "command_window": timedelta(seconds=WINDOW_SECONDS)}
+    )
+    app = await start_bot(config.model_copy(update={"telegram": telegram, "sources": ()}), api.token)
+    try:
+        for _ in range(50):
+            api.user_says(FLOODER, "/help", language_code="en")
+        api.user_says(NEIGHBOUR, "/help", language_code="en")
+        # Updates are handled in order: once the neighbour is answered, the whole burst was handled.
+        (neighbour,) = await api.wait_for_sent(1, chat_id=NEIGHBOUR)
+        replies = api.sent(FLOODER)
+        assert len(replies) == LIMIT + 1
+        assert all(r.plain == neighbour.plain for r in replies[:LIMIT])
+        notice = replies[-1].plain
+        assert notice.startswith("⏳ Too many commands at once. Wait ") and notice.endswith(
+            " seconds and try again."
+        )
+
+        api.user_says(FLOODER, "/help", language_code="en")  # still inside the window: ignored, silently
+        api.user_says(NEIGHBOUR, "/help", language_code="en")
+        await api.wait_for_sent(2, chat_id=NEIGHBOUR)
+        assert len(api.sent(FLOODER)) == LIMIT + 1
+
+        await asyncio.sleep(WINDOW_SECONDS + 0.2)
+        api.user_says(FLOODER, "/help", language_code="en")
+        (served,) = (await api.wait_for_sent(LIMIT + 2, chat_id=FLOODER))[LIMIT + 1 :]
+        assert served.plain == neighbour.plain
+    finally:
+        await stop_bot(app)
