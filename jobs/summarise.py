@@ -40,9 +40,24 @@ BOILERPLATE = (
     re.compile(r"^leave a (comment|reply)\b|^your email address will not be published\b"),
     re.compile(r"\brequired fields are marked\b|^click here\b"),
 )
-# Photo credits ("(صورة: رويترز)", "Photo: AFP"): a credit word, then a name or two, never a sentence.
-_CREDIT = re.compile(r"^(الصوره|صوره|تصوير|photo|image|credit|photograph)\b")
+# Photo credits ("(صورة: رويترز)", "Photo: AFP") and Arabic bylines ("بقلم: سامي علي"): a credit word, then
+# a name or two, never a sentence.
+_CREDIT = re.compile(r"^(الصوره|صوره|تصوير|photo|image|credit|photograph|بقلم|كتب|كتبت|اعداد)\b")
 _MAX_CREDIT_WORDS = 6
+# An English byline is "By" and capitalised names only: "By noon, all had left." is news.
+_ENGLISH_BYLINE = re.compile(r"^By(?:\s+(?:and|[A-Z][\w.'’-]*)){1,6}$")
+# A wire dateline before the lead ("دمشق - سانا:", "القاهرة (رويترز) -", "LONDON (Reuters) -"): the agency
+# alone, or after a place of one to three words and a dash or bracket, then a dash or colon. Only a named
+# agency counts, so "قمة سورية - روسية" and "قال مسؤول لرويترز:" stay whole.
+_AGENCY = (
+    r"(?:رويترز|أ\s?ف\s?ب|فرانس\s?برس|أسوشيتد\s?برس|د\s?ب\s?أ|سانا|واس|وام|بترا|قنا|كونا|الأناضول|سبوتنيك"
+    r"|Reuters|AFP|AP)"
+)
+_DATELINE = re.compile(
+    rf"^(?:(?:[^\W\d_]+\s+){{0,2}}[^\W\d_]+\s*(?:[-–—ـ]\s*[(«]?|[(«])\s*|[(«]?){_AGENCY}"
+    r"\s*[)»]?\s*[-–—ـ:]\s*(?=\S)",
+    re.IGNORECASE,
+)
 
 _ELLIPSIS = "…"
 # Trailing commas and colons read badly right before the ellipsis of a cut sentence.
@@ -88,9 +103,11 @@ def _inside_quote(line: str, position: int) -> bool:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """True for "read more", comment-form and photo-credit lines that must never reach a summary."""
+    """True for "read more", comment-form, photo-credit and byline lines that must never reach a summary."""
     key = normalise(sentence)
     if any(pattern.search(key) for pattern in BOILERPLATE):
+        return True
+    if _ENGLISH_BYLINE.match(sentence):
         return True
     return _CREDIT.match(key) is not None and len(key.split()) <= _MAX_CREDIT_WORDS
 
@@ -270,7 +287,7 @@ def _model() -> tuple[float, ...]:
 
 
 def news_sentences(text: str) -> list[str]:
-    """Sentences minus boilerplate; "اقرأ أيضاً:" alone on a line also takes the headline it introduces."""
+    """Sentences minus boilerplate and wire datelines; "اقرأ أيضاً:" alone on a line takes its headline too."""
     kept: list[str] = []
     introduced = False
     for sentence in split_sentences(text):
@@ -279,7 +296,7 @@ def news_sentences(text: str) -> list[str]:
         elif is_boilerplate(sentence):
             introduced = sentence.endswith(":")
         else:
-            kept.append(sentence)
+            kept.append(_DATELINE.sub("", sentence))
     return kept
 
 

@@ -101,6 +101,9 @@ def test_sentence_after_a_number_still_splits() -> None:
         "Leave a Reply",
         "Your email address will not be published.",
         "Photo: AFP/Getty Images",
+        "بقلم: سامي العلي",
+        "كتب: محمد أحمد",
+        "By Jane Doe and John O'Neil",
     ],
 )
 def test_boilerplate_is_recognised(sentence: str) -> None:
@@ -113,6 +116,8 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
         "عُقِدت في موسكو قمة سورية روسية بين الرئيسين.",
         "صورة الرئيس الراحل رفعت في الساحة الرئيسية خلال الاحتفال بالذكرى السنوية.",
         "More than 90 people were killed.",
+        "كتب الرئيس رسالة إلى نظيره الروسي يدعوه فيها إلى قمة.",
+        "By noon, all of them had left.",
     ],
 )
 def test_news_is_not_boilerplate(sentence: str) -> None:
@@ -145,6 +150,26 @@ def test_a_sentence_too_long_for_what_is_left_is_skipped_for_one_that_fits() -> 
 def test_summary_skips_boilerplate_between_sentences() -> None:
     text = f"{LEAD}\n(صورة: رويترز)\nاقرأ أيضاً: خبر آخر\n{SECOND}"
     assert summarise(text, 1000) == f"{LEAD} {SECOND}"
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["دمشق - سانا: ", "القاهرة (رويترز) - ", "بيروت ـ «سبوتنيك»: ", "(أ ف ب) - ", "واشنطن - أ ف ب: "],
+)
+def test_a_wire_dateline_is_not_part_of_the_lead(dateline: str) -> None:
+    assert summarise(f"{dateline}{LEAD}\n{SECOND}", len(LEAD)) == LEAD
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "قال مسؤول لوكالة رويترز: الاتفاق قريب جداً.",
+        "قمة سورية - روسية في موسكو اليوم.",
+        "Apple: results beat estimates.",
+    ],
+)
+def test_a_lead_that_only_names_an_agency_or_has_a_dash_stays_whole(lead: str) -> None:
+    assert summarise(lead, 1000) == lead
 
 
 def test_a_read_also_line_takes_its_headline_along() -> None:
