@@ -261,6 +261,8 @@ def test_the_shipped_scorer_prefers_the_lead_over_a_quote() -> None:
 def test_summary_keeps_article_order_and_the_caption_sentence_cap() -> None:
     repeats = "وصل الرئيس إلى موسكو اليوم. الرئيس وصل إلى موسكو اليوم. اليوم وصل الرئيس إلى موسكو."
     assert summarise(repeats, 10_000) == "وصل الرئيس إلى موسكو اليوم."  # a restated lead is left out
+    restated = "في موسكو عقدت قمة سورية روسية بين الرئيسين بوتين والأسد."
+    assert summarise(f"{LEAD} {restated} {THIRD}", 10_000) == LEAD  # and the background after it, too
     sentences = [
         "ناقش مجلس الوزراء خطة الاقتصاد للعام المقبل.",
         "وارتفعت صادرات القمح إلى مستوى قياسي.",
@@ -272,3 +274,31 @@ def test_summary_keeps_article_order_and_the_caption_sentence_cap() -> None:
     picked = split_sentences(summary)
     assert len(picked) == CAPTION_SENTENCES
     assert [sentences.index(s) for s in picked] == sorted(sentences.index(s) for s in picked)
+
+
+# Measured on the 30% reporting split (benchmarks/README.md): ROUGE-2 0.4032 for one sentence of ≤ 35 words,
+# the same as lead-1; the target (0.45) is not reached.
+ONE_SENTENCE_ROUGE2_FLOOR = 0.403
+
+
+def test_reporting_split_keeps_the_measured_floors(shared_dir: Path) -> None:
+    from statistics import mean
+
+    from benchmarks.bench_summaries import NO_CHAR_LIMIT, ONE_SENTENCE_WORDS, lead_within
+    from benchmarks.corpus import split, summary_docs
+    from benchmarks.rouge import score
+    from jobs.summarise import CAPTION_BUDGET
+
+    _, reporting = split(summary_docs(shared_dir))
+    one = [
+        score(
+            summarise(d.text, NO_CHAR_LIMIT, title=d.title, max_sentences=1, max_words=ONE_SENTENCE_WORDS),
+            d.abstract,
+        )
+        for d in reporting
+    ]
+    assert mean(s.r2 for s in one) >= ONE_SENTENCE_ROUGE2_FLOOR
+    caption = [score(summarise(d.text, CAPTION_BUDGET, title=d.title), d.abstract) for d in reporting]
+    lead_3 = [score(lead_within(d, CAPTION_SENTENCES, CAPTION_BUDGET), d.abstract) for d in reporting]
+    assert mean(s.r1 for s in caption) >= mean(s.r1 for s in lead_3)  # never below lead-3 at the same budget
+    assert mean(s.r2 for s in caption) >= mean(s.r2 for s in lead_3)
