@@ -101,6 +101,9 @@ def test_sentence_after_a_number_still_splits() -> None:
         "Leave a Reply",
         "Your email address will not be published.",
         "Photo: AFP/Getty Images",
+        "بقلم: سامي العلي",
+        "كتب: محمد أحمد",
+        "By Jane Doe and John O'Neil",
     ],
 )
 def test_boilerplate_is_recognised(sentence: str) -> None:
@@ -113,6 +116,8 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
         "عُقِدت في موسكو قمة سورية روسية بين الرئيسين.",
         "صورة الرئيس الراحل رفعت في الساحة الرئيسية خلال الاحتفال بالذكرى السنوية.",
         "More than 90 people were killed.",
+        "كتب الرئيس رسالة إلى نظيره الروسي يدعوه فيها إلى قمة.",
+        "By noon, all of them had left.",
     ],
 )
 def test_news_is_not_boilerplate(sentence: str) -> None:
@@ -137,14 +142,36 @@ def test_summary_takes_lead_sentences_that_fit() -> None:
     assert summarise(ARTICLE, 10_000) == f"{LEAD} {SECOND} {THIRD}"
 
 
-def test_a_sentence_too_long_for_what_is_left_is_skipped_for_one_that_fits() -> None:
+def test_a_sentence_too_long_for_what_is_left_ends_the_summary() -> None:
+    # Jumping past it to a later short sentence reads as a non sequitur (and scored below lead-3).
     text = f"{LEAD} {'كلمة ' * 60}طويلة. جملة قصيرة."
-    assert summarise(text, len(LEAD) + 40) == f"{LEAD} جملة قصيرة."
+    assert summarise(text, len(LEAD) + 40) == LEAD
+    assert summarise(text, 10_000) == text
 
 
 def test_summary_skips_boilerplate_between_sentences() -> None:
     text = f"{LEAD}\n(صورة: رويترز)\nاقرأ أيضاً: خبر آخر\n{SECOND}"
     assert summarise(text, 1000) == f"{LEAD} {SECOND}"
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["دمشق - سانا: ", "القاهرة (رويترز) - ", "بيروت ـ «سبوتنيك»: ", "(أ ف ب) - ", "واشنطن - أ ف ب: "],
+)
+def test_a_wire_dateline_is_not_part_of_the_lead(dateline: str) -> None:
+    assert summarise(f"{dateline}{LEAD}\n{SECOND}", len(LEAD)) == LEAD
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "قال مسؤول لوكالة رويترز: الاتفاق قريب جداً.",
+        "قمة سورية - روسية في موسكو اليوم.",
+        "Apple: results beat estimates.",
+    ],
+)
+def test_a_lead_that_only_names_an_agency_or_has_a_dash_stays_whole(lead: str) -> None:
+    assert summarise(lead, 1000) == lead
 
 
 def test_a_read_also_line_takes_its_headline_along() -> None:
@@ -234,6 +261,8 @@ def test_the_shipped_scorer_prefers_the_lead_over_a_quote() -> None:
 def test_summary_keeps_article_order_and_the_caption_sentence_cap() -> None:
     repeats = "وصل الرئيس إلى موسكو اليوم. الرئيس وصل إلى موسكو اليوم. اليوم وصل الرئيس إلى موسكو."
     assert summarise(repeats, 10_000) == "وصل الرئيس إلى موسكو اليوم."  # a restated lead is left out
+    restated = "في موسكو عقدت قمة سورية روسية بين الرئيسين بوتين والأسد."
+    assert summarise(f"{LEAD} {restated} {THIRD}", 10_000) == LEAD  # and the background after it, too
     sentences = [
         "ناقش مجلس الوزراء خطة الاقتصاد للعام المقبل.",
         "وارتفعت صادرات القمح إلى مستوى قياسي.",
@@ -245,3 +274,31 @@ def test_summary_keeps_article_order_and_the_caption_sentence_cap() -> None:
     picked = split_sentences(summary)
     assert len(picked) == CAPTION_SENTENCES
     assert [sentences.index(s) for s in picked] == sorted(sentences.index(s) for s in picked)
+
+
+# Measured on the 30% reporting split (benchmarks/README.md): ROUGE-2 0.4032 for one sentence of ≤ 35 words,
+# the same as lead-1; the target (0.45) is not reached.
+ONE_SENTENCE_ROUGE2_FLOOR = 0.403
+
+
+def test_reporting_split_keeps_the_measured_floors(shared_dir: Path) -> None:
+    from statistics import mean
+
+    from benchmarks.bench_summaries import NO_CHAR_LIMIT, ONE_SENTENCE_WORDS, lead_within
+    from benchmarks.corpus import split, summary_docs
+    from benchmarks.rouge import score
+    from jobs.summarise import CAPTION_BUDGET
+
+    _, reporting = split(summary_docs(shared_dir))
+    one = [
+        score(
+            summarise(d.text, NO_CHAR_LIMIT, title=d.title, max_sentences=1, max_words=ONE_SENTENCE_WORDS),
+            d.abstract,
+        )
+        for d in reporting
+    ]
+    assert mean(s.r2 for s in one) >= ONE_SENTENCE_ROUGE2_FLOOR
+    caption = [score(summarise(d.text, CAPTION_BUDGET, title=d.title), d.abstract) for d in reporting]
+    lead_3 = [score(lead_within(d, CAPTION_SENTENCES, CAPTION_BUDGET), d.abstract) for d in reporting]
+    assert mean(s.r1 for s in caption) >= mean(s.r1 for s in lead_3)  # never below lead-3 at the same budget
+    assert mean(s.r2 for s in caption) >= mean(s.r2 for s in lead_3)
