@@ -71,7 +71,7 @@ async def _start_services(app: Application) -> None:
     """Open the HTTP client, start the broadcaster and schedule every source."""
     config: Config = app.bot_data["config"]
     store: Store = app.bot_data["store"]
-    await register_commands(app.bot)
+    await register_commands(app.bot, config.telegram.admins, AdminCommands.NAMES)
     client = new_client(config.fetch.policy())
     metrics.instrument(client)
     broadcast_bot = _broadcast_bot(app.bot.token, config)

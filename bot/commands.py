@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScope,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -152,14 +155,22 @@ def merge_filters(current: dict[str, Any], words: list[str]) -> tuple[list[str],
     return include, exclude, labels
 
 
-async def register_commands(bot: Bot) -> None:
-    """The command menu clients show: Arabic by default, English for clients set to English."""
+async def register_commands(bot: Bot, admins: Sequence[int] = (), admin_commands: Sequence[str] = ()) -> None:
+    """The command menu clients show: Arabic by default, English for clients set to English.
+
+    Each admin's own chat gets a menu with the admin commands too; nobody else sees they exist.
+    """
     for language_code, lang in (("", DEFAULT_LANGUAGE), ("en", "en")):
-        commands = [BotCommand(name, text(lang, f"cmd_{name}")) for name in MENU_COMMANDS]
-        try:
-            await bot.set_my_commands(commands, language_code=language_code or None)
-        except TelegramError as error:
-            log.warning("could not register the %s command menu: %s", language_code or "default", error)
+        public = [BotCommand(name, text(lang, f"cmd_{name}")) for name in MENU_COMMANDS]
+        extra = [BotCommand(name, text(lang, f"cmd_{name}")) for name in admin_commands]
+        menus: list[tuple[str, BotCommandScope | None, list[BotCommand]]] = [("everyone", None, public)]
+        menus += [(f"admin {admin}", BotCommandScopeChat(admin), public + extra) for admin in admins]
+        for who, scope, commands in menus:
+            try:
+                await bot.set_my_commands(commands, scope=scope, language_code=language_code or None)
+            except TelegramError as error:
+                # An admin who never opened a chat with the bot has no chat to scope a menu to yet.
+                log.warning("could not register the %s command menu for %s: %s", lang, who, error)
 
 
 class ReaderCommands:

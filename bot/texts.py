@@ -95,6 +95,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cmd_lang": "اللغة: ar أو en",
         "cmd_stop": "أوقف كل الاشتراكات",
         "cmd_help": "المساعدة",
+        "cmd_stats": "إحصاءات (للمشرفين)",
+        "cmd_sources": "حال المصادر (للمشرفين)",
+        "cmd_pause": "أوقف مصدراً (للمشرفين)",
+        "cmd_resume": "استأنف مصدراً (للمشرفين)",
+        "cmd_test": "رسالة تجربة إلى قناة (للمشرفين)",
         # --- flood limit and admin commands (bot/flood.py, bot/admin.py) ---
         "slow_down": "⏳ أوامر كثيرة في وقت قصير. انتظر {seconds} ثانية ثم أعد المحاولة.",
         "stats": (
@@ -225,6 +230,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "cmd_lang": "Language: ar or en",
         "cmd_stop": "Stop all subscriptions",
         "cmd_help": "Help",
+        "cmd_stats": "Statistics (admins)",
+        "cmd_sources": "Health of the sources (admins)",
+        "cmd_pause": "Pause a source (admins)",
+        "cmd_resume": "Resume a source (admins)",
+        "cmd_test": "Test message to a channel (admins)",
         # --- flood limit and admin commands (bot/flood.py, bot/admin.py) ---
         "slow_down": "⏳ Too many commands at once. Wait {seconds} seconds and try again.",
         "stats": (
