@@ -88,6 +88,18 @@ READ_MORE_LINE = re.compile("^" + _READ_MORE)
 TEASER_LINE = re.compile(r"(?:…|\.\.\.)\s*" + _READ_MORE)
 ELLIPSES = ("…", "...")
 
+# The site's notices that close an article page, folded: the comment policy above the comment box
+# (it names the comments and the site's rules) and the "views below are the writers' own" disclaimer.
+# Only trailing lines are dropped: a news paragraph may quote such words mid-article.
+_RULES = r"(?:سياسه|شروط|ارشادات|قواعد|policy|terms|guidelines)"
+_COMMENTS = r"(?:تعليق|comment)"
+SITE_NOTICE_LINE = re.compile(
+    rf"{_COMMENTS}.*{_RULES}|{_RULES}.*{_COMMENTS}"
+    r"|(?:الاراء|التعليقات|المقالات|المشاركات).{0,40}"
+    r"(?:لا )?(?:تعبر|يعبر|تمثل|يمثل|تعكس|يعكس) (?:عن )?(?:راي|وجه)"
+    r"|views expressed|(?:do|does) not (?:necessarily )?reflect the (?:views|opinion)"
+)
+
 # Breadcrumb items that name the front page, folded.
 HOME_WORDS = frozenset({"الرئيسيه", "الصفحه الرئيسيه", "الرئيسه", "home", "home page", "homepage", "accueil"})
 
@@ -348,6 +360,8 @@ def _clean_text(raw: str, title: str, ticker_lines: set[str]) -> str:
         lines.append(line)
     while lines and _fold(lines[0]) == _fold(title):
         lines.pop(0)
+    while lines and SITE_NOTICE_LINE.search(_fold(lines[-1])):
+        lines.pop()
     return "\n".join(lines)
 
 
@@ -462,9 +476,11 @@ def _headline_in(title: str, headings: set[str]) -> str | None:
 def _published(tree: HtmlElement, page: _Page, fallback: str | None) -> datetime | None:
     """The publication time: the first stamp with a zone, else the first with a time, else the date."""
     stamps = [s for s in map(_parse_stamp, _published_strings(tree, page)) if s is not None]
-    zoned = next((s for s in stamps if isinstance(s, datetime) and s.tzinfo is not None), None)
-    if zoned is not None:
-        return zoned
+    zoned = [s for s in stamps if isinstance(s, datetime) and s.tzinfo is not None]
+    if zoned:
+        # Yoast states article:published_time in UTC while JSON-LD keeps the site's own offset: the
+        # same instant, but only the local stamp gives the date the site printed (and readers expect).
+        return next((s for s in zoned if s == zoned[0] and s.utcoffset()), zoned[0])
     timed = next((s for s in stamps if isinstance(s, datetime)), None)
     if timed is not None:
         return timed.replace(tzinfo=UTC)
