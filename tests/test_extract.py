@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from benchmarks.bench_extract import (
     GoldPage,
@@ -208,6 +209,23 @@ def test_closing_comment_policy_and_disclaimer_are_cut() -> None:
     assert article.text.split("\n")[-1] == quote  # the same words inside the story stay
     assert "التعليقات" not in article.text
     assert "أصحابها" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person",'
+         ' "name": "سلمى الحداد"}}</script><meta name="author" content="صدى الوادي">', "سلمى الحداد"),
+        ('<meta name="author" content="(عمّان - صدى الوادي)">', None),  # a dateline naming the site
+        ('<meta property="article:author" content="https://www.facebook.com/someone">', None),
+        ('<meta name="author" content="كريم نصار - بيروت">', "كريم نصار - بيروت"),
+    ],
+)  # fmt: skip
+def test_author_is_the_stated_byline_not_the_site(head: str, expected: str | None) -> None:
+    head += '<meta property="og:site_name" content="صدى الوادي">'
+    article = extract_article(make_page(head), "https://sada-alwadi.example/a")
+    assert article is not None
+    assert article.author == expected
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -483,6 +501,21 @@ def test_corpus_wordpress_comment_form_page(mediacloud: Mediacloud) -> None:
     assert "الرئيسية" not in article.categories
     assert "Share on" not in article.text
     assert article.image and article.image.startswith("https://elbaladtv.net/wp-content/uploads/")
+
+
+def test_corpus_authors(mediacloud: Mediacloud) -> None:
+    html, _, article = mediacloud["1806793639.html"]
+    assert article is not None
+    linked = [
+        json.loads(s.text) for s in lxml_html.fromstring(html).xpath('//script[@type="application/ld+json"]')
+    ]
+    names = {
+        a["name"] for d in linked for i in (d.get("@graph", [d])) if isinstance(a := i.get("author"), dict)
+    }
+    assert article.author in names
+    # Its meta author is the site's name; Akhbar El Yom's is the site and a developer's credit.
+    assert mediacloud["1588107198.html"][2].author is None
+    assert mediacloud["1731695567.html"][2].author is None
 
 
 def test_corpus_breadcrumb_and_section_categories(mediacloud: Mediacloud) -> None:
