@@ -406,6 +406,11 @@ def main() -> None:
         f"| **per article** | {ms['nashra']:.1f} | {ms['bytes']:.1f} | **{ratios['bytes']:.2f}** |"
         f" {ms['text']:.1f} | **{ratios['text']:.2f}** |"
     )
+    for name in ("bytes", "text"):
+        page_ratios = [
+            statistics.median(times["nashra"][p]) / statistics.median(times[name][p]) for p in times[name]
+        ]
+        print(f"median per-page ratio against trafilatura on {name}: {statistics.median(page_ratios):.2f}")
     failures.extend(
         f"cost ratio {ratio:.2f} > {MAX_COST_RATIO} against trafilatura on {name}"
         for name, ratio in ratios.items()

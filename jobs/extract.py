@@ -6,8 +6,8 @@ canonical link and categories are read from the markup here, and site furniture 
 reach a post (breaking-news tickers, share bars, related-post boxes, comment forms, menus) is cut
 from the tree before trafilatura sees it.
 
-The body comes from the tree once pruned; trafilatura's own metadata (its date-only fallback, author,
-its categories and tags) is read before, from the whole page, where htmldate finds more to go on.
+The body comes from the tree once pruned; trafilatura's own metadata (its date-only fallback, its
+categories and tags) is read before, from the whole page, where htmldate finds more to go on.
 
 Dates: the first published stamp that carries a time zone wins (article:published_time, JSON-LD
 datePublished, itemprop=datePublished, other meta names, <time datetime>; ISO 8601, RFC 2822 or
