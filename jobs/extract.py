@@ -100,15 +100,22 @@ TEASER_LINE = re.compile(r"(?:…|\.\.\.)\s*" + _READ_MORE)
 ELLIPSES = ("…", "...")
 
 # The site's notices that close an article page, folded: the comment policy above the comment box
-# (it names the comments and the site's rules) and the "views below are the writers' own" disclaimer.
-# Only trailing lines are dropped: a news paragraph may quote such words mid-article.
-_RULES = r"(?:سياسه|شروط|ارشادات|قواعد|policy|terms|guidelines)"
+# (comments together with the site's named rules) and the "views below are their writers' own"
+# disclaimer (the views against the site or their writers). Only trailing lines are dropped, and the
+# phrases are the notices' own ("شروط الاستخدام", not "شروط"), since news uses the words too:
+# "تعليق الدراسة" is a suspension of classes, "لا تعبر عن رأي الحكومة" a quote.
+_RULES = (
+    r"(?:سياسه الخصوصيه|شروط (?:ال)?استخدام|ارشادات (?:ال)?(?:استخدام|نشر|مشاركه)|قواعد (?:ال)?نشر"
+    r"|privacy policy|terms of (?:use|service)|community guidelines)"
+)
 _COMMENTS = r"(?:تعليق|comment)"
 SITE_NOTICE_LINE = re.compile(
     rf"{_COMMENTS}.*{_RULES}|{_RULES}.*{_COMMENTS}"
-    r"|(?:الاراء|التعليقات|المقالات|المشاركات).{0,40}"
-    r"(?:لا )?(?:تعبر|يعبر|تمثل|يمثل|تعكس|يعكس) (?:عن )?(?:راي|وجه)"
-    r"|views expressed|(?:do|does) not (?:necessarily )?reflect the (?:views|opinion)"
+    r"|(?:تعبر|يعبر|تمثل|يمثل|تعكس|يعكس) (?:عن )?(?:راي|اراء|وجهه نظر|وجهات نظر)"
+    r" (?:الموقع|موقع|الشبكه|الصحيفه|الجريده|اداره|اصحابها|كاتبها|كتابها)"
+    r"|views expressed (?:here|below|in (?:the|these|this) comments?) are"
+    r"|(?:do|does) not (?:necessarily )?reflect the (?:views|opinions?) of"
+    r" (?:this|the) (?:site|website|publication)"
 )
 
 # Breadcrumb items that name the front page, folded.

@@ -188,6 +188,21 @@ def test_xml_declaration_with_encoding_is_ignored_for_decoded_text() -> None:
     assert article.text.startswith("أعلنت وزارة الزراعة")
 
 
+@pytest.mark.parametrize(
+    "last",
+    [
+        "وأعلنت الوزارة تعليق الدراسة في المدارس الحكومية حتى تتوفر شروط السلامة في المباني.",
+        "وقال المتحدث إن التعليقات التي نشرها الوزير لا تعبر عن رأي الحكومة ولا عن سياستها الرسمية.",
+    ],
+)
+def test_a_closing_news_paragraph_using_the_notices_words_stays(last: str) -> None:
+    article = extract_article(
+        make_page().replace("</article>", f"<p>{last}</p></article>"), "https://example.com/a"
+    )
+    assert article is not None
+    assert article.text.split("\n")[-1] == last
+
+
 def test_closing_comment_policy_and_disclaimer_are_cut() -> None:
     # CNN Arabic style: under the story, above the comment box, in a box with no telling class.
     quote = "وقال المتحدث إن هذه التصريحات لا تعبر عن رأي الحكومة، وإن الوزارة ستصدر بياناً رسمياً لاحقاً."
