@@ -6,8 +6,8 @@ canonical link and categories are read from the markup here, and site furniture 
 reach a post (breaking-news tickers, share bars, related-post boxes, comment forms, menus) is cut
 from the tree before trafilatura sees it.
 
-The body comes from a pruned copy of the tree; trafilatura's own metadata (its date-only fallback,
-its categories and tags) is read from the unpruned page, where htmldate finds more to go on.
+The body comes from the tree once pruned; trafilatura's own metadata (its date-only fallback, its
+categories and tags) is read before, from the whole page, where htmldate finds more to go on.
 
 Dates: the first published stamp that carries a time zone wins (article:published_time, JSON-LD
 datePublished, itemprop=datePublished, other meta names, <time datetime>; ISO 8601, RFC 2822 or
@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -46,6 +46,9 @@ MAX_CATEGORY_CHARS = 50
 
 # A breadcrumb item this many words long that the title contains is the (cut) title itself.
 TITLE_FRAGMENT_WORDS = 3
+
+# Longer "authors" are sentences or lists caught by a byline pattern.
+MAX_AUTHOR_CHARS = 80
 
 # Class/id words of a breadcrumb trail (Yoast "#breadcrumbs", Jannah "#breadcrumb", JNews "jeg_breadcrumbs").
 BREADCRUMB_WORDS = frozenset({"breadcrumb", "breadcrumbs", "crumbs"})
@@ -70,6 +73,14 @@ FURNITURE_WORDS = TICKER_WORDS | {
 # "category-breaking-news" on the article itself, JNews "no-share" on the entry content.
 STATE_PREFIXES = frozenset({"no", "not", "has", "is", "with", "without", "category", "cat", "tag", "term"})
 
+# Only elements that say what they are can be furniture or a breadcrumb trail: the rest are skipped
+# unread, in document order (a page has ten times more elements than classed ones).
+FURNITURE_CANDIDATES = "//*[@class or @id] | //marquee"
+BREADCRUMB_CANDIDATES = "//*[@class or @id or @itemtype or @aria-label]"
+
+# Distinct class/id tokens remembered across pages: a theme uses a few hundred, sites share most.
+CLASS_TOKEN_CACHE = 8192
+
 # Elements that hold the article itself, whatever their class says.
 NEVER_PRUNED = frozenset({"html", "body", "article", "main"})
 
@@ -88,6 +99,25 @@ READ_MORE_LINE = re.compile("^" + _READ_MORE)
 TEASER_LINE = re.compile(r"(?:…|\.\.\.)\s*" + _READ_MORE)
 ELLIPSES = ("…", "...")
 
+# The site's notices that close an article page, folded: the comment policy above the comment box
+# (comments together with the site's named rules) and the "views below are their writers' own"
+# disclaimer (the views against the site or their writers). Only trailing lines are dropped, and the
+# phrases are the notices' own ("شروط الاستخدام", not "شروط"), since news uses the words too:
+# "تعليق الدراسة" is a suspension of classes, "لا تعبر عن رأي الحكومة" a quote.
+_RULES = (
+    r"(?:سياسه الخصوصيه|شروط (?:ال)?استخدام|ارشادات (?:ال)?(?:استخدام|نشر|مشاركه)|قواعد (?:ال)?نشر"
+    r"|privacy policy|terms of (?:use|service)|community guidelines)"
+)
+_COMMENTS = r"(?:تعليق|comment)"
+SITE_NOTICE_LINE = re.compile(
+    rf"{_COMMENTS}.*{_RULES}|{_RULES}.*{_COMMENTS}"
+    r"|(?:تعبر|يعبر|تمثل|يمثل|تعكس|يعكس) (?:عن )?(?:راي|اراء|وجهه نظر|وجهات نظر)"
+    r" (?:الموقع|موقع|الشبكه|الصحيفه|الجريده|اداره|اصحابها|كاتبها|كتابها)"
+    r"|views expressed (?:here|below|in (?:the|these|this) comments?) are"
+    r"|(?:do|does) not (?:necessarily )?reflect the (?:views|opinions?) of"
+    r" (?:this|the) (?:site|website|publication)"
+)
+
 # Breadcrumb items that name the front page, folded.
 HOME_WORDS = frozenset({"الرئيسيه", "الصفحه الرئيسيه", "الرئيسه", "home", "home page", "homepage", "accueil"})
 
@@ -101,6 +131,7 @@ CRUMB_SEPARATOR = re.compile(r"\s/\s|\s»\s|\s«\s|[|›‹>←→•·\\]")
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _LETTER_VARIANTS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_TOKEN_SPLIT = re.compile(r"[-_\s]+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _NO_WORDS = re.compile(r"^\W*$")
 
@@ -164,13 +195,14 @@ def extract_article(html: str, url: str) -> Article | None:
     if tree is None:
         return None
     page = _read_page(tree, url)
-    body = deepcopy(tree)  # metadata (dates, categories) is read from the page before furniture is cut
-    ticker_lines = _prune_furniture(body)
+    # Metadata (htmldate's fallback, categories, tags) is read before the furniture is cut, and it
+    # leaves the tree as it was; bare_extraction copies the tree it is given, so no copy is made here.
+    metadata = trafilatura.extract_metadata(tree, url)
+    ticker_lines = _prune_furniture(tree)
     # favor_precision: on the corpus it dropped bylines and teaser-only front pages, and no gold text.
-    extracted = trafilatura.bare_extraction(body, url=url, include_comments=False, favor_precision=True)
+    extracted = trafilatura.bare_extraction(tree, url=url, include_comments=False, favor_precision=True)
     if extracted is None:
         return None
-    metadata = trafilatura.extract_metadata(tree, url)
     title = _clean_title(_first(page.meta.get("og:title")) or metadata.title or page.title, page)
     text = _clean_text(extracted.text or "", title, ticker_lines)
     if len(text) < MIN_TEXT_CHARS:
@@ -179,10 +211,11 @@ def extract_article(html: str, url: str) -> Article | None:
         url=url,
         title=title,
         text=text,
-        published=_published(body, page, metadata.date),
+        published=_published(tree, page, metadata.date),
         image=_image(page, metadata.image),
         canonical=page.canonical,
         categories=_categories(page, metadata, title),
+        author=_author(page),
     )
 
 
@@ -280,12 +313,18 @@ def _http_url(value: str | None, base: str) -> str | None:
 # --- furniture ------------------------------------------------------------------------------
 
 
-def _class_words(element: HtmlElement) -> Iterator[list[str]]:
+def _class_words(element: HtmlElement) -> Iterator[tuple[str, ...]]:
     """The words of each class token and of the id: "jeg_share-top" and "shareTop" give share, top."""
     for token in [*(element.get("class") or "").split(), element.get("id") or ""]:
-        words = [w for w in re.split(r"[-_\s]+", _CAMEL.sub("-", token).lower()) if w]
+        words = _token_words(token)
         if words and words[0] not in STATE_PREFIXES:
             yield words
+
+
+@lru_cache(maxsize=CLASS_TOKEN_CACHE)
+def _token_words(token: str) -> tuple[str, ...]:
+    """One class or id token split into lower-case words; themes repeat a few tokens on every page."""
+    return tuple(w for w in _TOKEN_SPLIT.split(_CAMEL.sub("-", token).lower()) if w)
 
 
 def _furniture_kind(element: HtmlElement) -> str | None:
@@ -309,7 +348,7 @@ def _prune_furniture(tree: HtmlElement) -> set[str]:
     page_chars = len((body if body is not None else tree).text_content()) or 1
     doomed: list[tuple[HtmlElement, str]] = []
     doomed_set: set[HtmlElement] = set()
-    for element in tree.iter():
+    for element in tree.xpath(FURNITURE_CANDIDATES):
         kind = _furniture_kind(element)
         if kind is None or any(a in doomed_set for a in element.iterancestors()):
             continue
@@ -348,6 +387,8 @@ def _clean_text(raw: str, title: str, ticker_lines: set[str]) -> str:
         lines.append(line)
     while lines and _fold(lines[0]) == _fold(title):
         lines.pop(0)
+    while lines and SITE_NOTICE_LINE.search(_fold(lines[-1])):
+        lines.pop()
     return "\n".join(lines)
 
 
@@ -462,9 +503,11 @@ def _headline_in(title: str, headings: set[str]) -> str | None:
 def _published(tree: HtmlElement, page: _Page, fallback: str | None) -> datetime | None:
     """The publication time: the first stamp with a zone, else the first with a time, else the date."""
     stamps = [s for s in map(_parse_stamp, _published_strings(tree, page)) if s is not None]
-    zoned = next((s for s in stamps if isinstance(s, datetime) and s.tzinfo is not None), None)
-    if zoned is not None:
-        return zoned
+    zoned = [s for s in stamps if isinstance(s, datetime) and s.tzinfo is not None]
+    if zoned:
+        # Yoast states article:published_time in UTC while JSON-LD keeps the site's own offset: the
+        # same instant, but only the local stamp gives the date the site printed (and readers expect).
+        return next((s for s in zoned if s == zoned[0] and s.utcoffset()), zoned[0])
     timed = next((s for s in stamps if isinstance(s, datetime)), None)
     if timed is not None:
         return timed.replace(tzinfo=UTC)
@@ -524,6 +567,36 @@ def _hour_24(hour: int, half: str | None) -> int:
     if half is None:
         return hour
     return hour % 12 + (12 if half in PM_MARKS else 0)
+
+
+def _author(page: _Page) -> str | None:
+    """The byline the page states (JSON-LD author, meta author), unless it only names the site.
+
+    trafilatura's author is not used: on the corpus it joined logos, the site and a web developer's
+    credit (DC.Creator "Developed By ...") into one string.
+    """
+    names = [n for item in page.linked_data for n in _json_ld_names(item.get("author"))]
+    names += [n for key in ("author", "article:author") for n in page.meta.get(key, [])]
+    return next((_squash(n).strip("()") for n in names if _is_byline(n, page.sites)), None)
+
+
+def _is_byline(name: str, sites: set[str]) -> bool:
+    """A person's or desk's name, not a profile URL, the site's name or a dateline naming the site."""
+    name = _squash(name).strip("()")
+    if not name or len(name) > MAX_AUTHOR_CHARS or "/" in name or "@" in name:
+        return False
+    return not any(_is_site_name(part, sites) for part in TITLE_SEPARATOR.split(name))
+
+
+def _json_ld_names(value: Any) -> list[str]:
+    """Names from a JSON-LD author value: a string, a Person, or a list of either."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _json_ld_names(value.get("name"))
+    if isinstance(value, list):
+        return [n for v in value for n in _json_ld_names(v)]
+    return []
 
 
 def _image(page: _Page, found: str | None) -> str | None:
@@ -604,7 +677,7 @@ def _keep_categories(found: Iterable[str], title: str, sites: set[str]) -> Itera
 
 def _breadcrumb_items(tree: HtmlElement) -> list[str]:
     """The item texts of the page's first breadcrumb trail."""
-    for element in tree.iter():
+    for element in tree.xpath(BREADCRUMB_CANDIDATES):
         if _is_breadcrumb(element) and len(element.text_content()) <= MAX_BREADCRUMB_CHARS:
             return [
                 item

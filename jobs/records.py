@@ -30,6 +30,7 @@ class Article:
     image: str | None = None
     canonical: str | None = None
     categories: tuple[str, ...] = ()
+    author: str | None = None
 
 
 @dataclass(frozen=True)

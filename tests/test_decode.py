@@ -67,6 +67,17 @@ def test_corpus_windows_1256_samples(shared_dir: Path, content_type: str | None)
         assert decode_html(body, content_type) == body.decode("cp1256"), sample.name
 
 
+@pytest.mark.parametrize("content_type", [None, "text/html; charset=utf-8", "text/html; charset=ISO-8859-1"])
+def test_corpus_windows_1256_samples_with_a_meta_declaration(
+    shared_dir: Path, content_type: str | None
+) -> None:
+    # The markup says windows-1256; the server says nothing or something wrong.
+    meta = b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">\n'
+    for sample in sorted((shared_dir / CP1256_CORPUS).iterdir()):
+        body = meta + sample.read_bytes()
+        assert decode_html(body, content_type) == body.decode("cp1256"), sample.name
+
+
 def test_utf8_page_labelled_latin1_stays_utf8() -> None:
     body = "<p>الرئيسية – café</p>".encode()
     assert decode_html(body, "text/html; charset=ISO-8859-1") == "<p>الرئيسية – café</p>"

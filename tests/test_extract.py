@@ -12,6 +12,15 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from benchmarks.bench_extract import (
+    GoldPage,
+    Score,
+    furniture_texts,
+    gold_pages,
+    headline,
+    nashra_quality,
+    site_names,
+)
 from jobs.decode import decode_html
 from jobs.extract import extract_article
 from jobs.records import Article
@@ -179,6 +188,61 @@ def test_xml_declaration_with_encoding_is_ignored_for_decoded_text() -> None:
     assert article.text.startswith("أعلنت وزارة الزراعة")
 
 
+@pytest.mark.parametrize(
+    "last",
+    [
+        "وأعلنت الوزارة تعليق الدراسة في المدارس الحكومية حتى تتوفر شروط السلامة في المباني.",
+        "وقال المتحدث إن التعليقات التي نشرها الوزير لا تعبر عن رأي الحكومة ولا عن سياستها الرسمية.",
+    ],
+)
+def test_a_closing_news_paragraph_using_the_notices_words_stays(last: str) -> None:
+    article = extract_article(
+        make_page().replace("</article>", f"<p>{last}</p></article>"), "https://example.com/a"
+    )
+    assert article is not None
+    assert article.text.split("\n")[-1] == last
+
+
+def test_closing_comment_policy_and_disclaimer_are_cut() -> None:
+    # CNN Arabic style: under the story, above the comment box, in a box with no telling class.
+    quote = "وقال المتحدث إن هذه التصريحات لا تعبر عن رأي الحكومة، وإن الوزارة ستصدر بياناً رسمياً لاحقاً."
+    notice = (
+        '<div style="padding:10px 0"><p style="font-size:12px">يرحب موقع الوادي بالنقاش الحيوي والمفيد،'
+        " وكي لا نضطر إلى مراجعة التعليقات قبل نشرها ننصحك بقراءة"
+        ' <a href="/guidelines">إرشادات الاستخدام</a> جيداً. وللعلم فإن مشاركاتك يمكن استخدامها مع اسمك'
+        ' وفق <a href="/privacy">سياسة الخصوصية</a>.</p><p style="font-size:11px">الآراء الواردة أدناه'
+        " لا تعبر عن رأي الموقع، بل تعكس وجهات نظر أصحابها فقط.</p></div>"
+        '<div class="fb-comments" data-href="https://example.com/a"> </div>'
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = (
+        '<html dir="rtl"><head><meta charset="utf-8"></head><body><div class="story"><h1>برنامج جديد</h1>'
+        f'<div class="story-body">{paragraphs}<p>{quote}</p>{notice}</div></div></body></html>'
+    )
+    article = extract_article(html, "https://example.com/a")
+    assert article is not None
+    assert article.text.split("\n")[-1] == quote  # the same words inside the story stay
+    assert "التعليقات" not in article.text
+    assert "أصحابها" not in article.text
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person",'
+         ' "name": "سلمى الحداد"}}</script><meta name="author" content="صدى الوادي">', "سلمى الحداد"),
+        ('<meta name="author" content="(عمّان - صدى الوادي)">', None),  # a dateline naming the site
+        ('<meta property="article:author" content="https://www.facebook.com/someone">', None),
+        ('<meta name="author" content="كريم نصار - بيروت">', "كريم نصار - بيروت"),
+    ],
+)  # fmt: skip
+def test_author_is_the_stated_byline_not_the_site(head: str, expected: str | None) -> None:
+    head += '<meta property="og:site_name" content="صدى الوادي">'
+    article = extract_article(make_page(head), "https://sada-alwadi.example/a")
+    assert article is not None
+    assert article.author == expected
+
+
 # --- dates ----------------------------------------------------------------------------------
 
 
@@ -227,6 +291,30 @@ def test_published_date_policy(head: str, body: str, expected: datetime) -> None
     assert article is not None
     assert article.published == expected
     assert article.published is not None and article.published.tzinfo is not None
+
+
+def test_a_utc_stamp_gives_way_to_the_same_instant_in_the_sites_zone() -> None:
+    # Yoast's article:published_time is UTC; the JSON-LD says the same instant at the site's +02:00.
+    # Read in UTC the story is dated the day before the one the site printed.
+    head = (
+        '<meta property="article:published_time" content="2024-12-24T23:30:00+00:00">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "datePublished": "2024-12-25T01:30:00+02:00"}</script>'
+    )
+    article = extract_article(make_page(head), "https://example.com/a")
+    assert article is not None and article.published is not None
+    assert article.published.isoformat() == "2024-12-25T01:30:00+02:00"
+
+
+def test_a_different_instant_in_another_zone_does_not_win() -> None:
+    head = (
+        '<meta property="article:published_time" content="2024-12-24T23:30:00+00:00">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "datePublished": "2024-12-25T09:00:00+02:00"}</script>'
+    )
+    article = extract_article(make_page(head), "https://example.com/a")
+    assert article is not None and article.published is not None
+    assert article.published.isoformat() == "2024-12-24T23:30:00+00:00"
 
 
 def test_related_post_times_do_not_become_the_date() -> None:
@@ -326,9 +414,10 @@ def test_keywords_that_are_just_the_title_words_are_not_categories() -> None:
     assert article.categories == ()
 
 
-# --- the shared corpus ----------------------------------------------------------------------
+# --- the shared corpus: the floors benchmarks/bench_extract.py measures, so a regression fails ---------
 
-# Measured: every page's stamp, to the second; the gold dates are the sites' local dates.
+# Measured: every page's stamp, to the second, in the zone the page states; the gold dates are the
+# sites' local dates.
 CORPUS_PUBLISHED = {
     "1550981615.html": "2020-03-17T17:27:41+00:00",
     "1588107198.html": "2020-04-24T00:00:00+00:00",  # no stamp in the markup: htmldate's date
@@ -337,23 +426,25 @@ CORPUS_PUBLISHED = {
     "1731695567.html": "2020-10-07T12:09:00+00:00",  # written in Arabic, no zone: read as UTC
     "1764731404.html": "2020-11-09T18:34:47+00:00",
     "1784190729.html": "2020-12-01T02:00:00+03:00",  # JSON-LD, over an unzoned article:published_time
-    "1806793639.html": "2020-12-24T23:59:50+00:00",
+    # JSON-LD's +02:00 over article:published_time's UTC for the same instant: UTC slips to the 24th.
+    "1806793639.html": "2020-12-25T01:59:50+02:00",
 }
 
-# Furniture on the corpus pages, found at test time so no third-party text is copied here.
-CORPUS_FURNITURE = {
-    "1550981615.html": "li.b-breakingnews-double__message, #commentsGeneral",
-    "1588107198.html": "div.related-news a, div.shareBox",
-    "1691196862.html": "div.ticker a, #addCommentBlock",
-    "1731695567.html": "div.newsticker a, #Related h4",
-    "1806793639.html": ".jnews_inline_related_post a, #respond, .jeg_sharelist a",
-}
+# The pages with a gold body text, and the word F1 the issue asks of each (measured: 1.000 and 1.000).
+CORPUS_GOLD_TEXT = ("newspaper4k/cnn", "fundus/lbc")
+MIN_BODY_F1 = 0.95
 
-# Site names that must not survive in titles.
-CORPUS_SITE_NAMES = ("اليوم السابع", "المدينة نيوز", "صدى البلد", "Beirut Observer", "البيان", "CNNArabic")
+CORPUS_ARTICLES = (
+    *sorted(CORPUS_PUBLISHED),
+    "newspaper4k/cnn",
+    "goose3/cnn",
+    "fundus/lbc",
+    "trafilatura/assabah",
+)
 
 
-Mediacloud = dict[str, tuple[str, str, Article | None]]
+Scored = dict[str, tuple[GoldPage, str, Article | None, Score | None]]
+Mediacloud = dict[str, tuple[str, str | None, Article | None]]
 
 
 def corpus_json(shared_dir: Path, relative: str) -> dict:
@@ -368,52 +459,54 @@ def load_corpus_page(shared_dir: Path, relative: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def mediacloud(shared_dir: Path) -> Mediacloud:
+def corpus(shared_dir: Path) -> Scored:
+    """Every corpus page, extracted once and scored against its gold as the benchmark does."""
+    return {page.name: (page, *nashra_quality(page)) for page in gold_pages(shared_dir)}
+
+
+@pytest.fixture(scope="module")
+def mediacloud(corpus: Scored) -> Mediacloud:
     """The htmldate Media Cloud pages: file name -> (page, gold date, extracted article)."""
-    pages = {}
-    gold = corpus_json(shared_dir, "htmldate_mediacloud/eval_mediacloud_2020.arabic_subset.json")
-    for url, entry in gold.items():
-        html = load_corpus_page(shared_dir, f"htmldate_mediacloud/{entry['file']}")
-        pages[entry["file"]] = (html, entry["date"], extract_article(html, url))
-    return pages
+    return {
+        name: (html, page.date, article) for name, (page, html, article, _) in corpus.items() if page.date
+    }
+
+
+@pytest.mark.parametrize("name", CORPUS_GOLD_TEXT)
+def test_corpus_body_f1(corpus: Scored, name: str) -> None:
+    score = corpus[name][3]
+    assert score is not None and score.f1 is not None
+    assert score.f1 >= MIN_BODY_F1, (score.precision, score.recall)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS_PUBLISHED))
-def test_corpus_published_dates(mediacloud: Mediacloud, name: str) -> None:
-    _, gold_date, article = mediacloud[name]
-    assert article is not None
-    assert article.published == datetime.fromisoformat(CORPUS_PUBLISHED[name])
-    # The gold is the local date; these sites sit at UTC+2..+4.
-    assert article.published.astimezone(timezone(timedelta(hours=2))).date().isoformat() == gold_date
+def test_corpus_published_dates_keep_the_pages_zone(corpus: Scored, name: str) -> None:
+    page, _, article, _ = corpus[name]
+    assert article is not None and article.published is not None
+    expected = datetime.fromisoformat(CORPUS_PUBLISHED[name])
+    assert article.published == expected
+    assert article.published.utcoffset() == expected.utcoffset()
+    assert article.published.date().isoformat() == page.date
 
 
-@pytest.mark.parametrize("name", sorted(CORPUS_PUBLISHED))
-def test_corpus_titles_are_the_headline(mediacloud: Mediacloud, name: str) -> None:
-    html, _, article = mediacloud[name]
-    assert article is not None
-    headline = squash(next(lxml_html.fromstring(html).iter("h1")).text_content())
-    assert article.title == headline
-    assert not any(site in article.title for site in CORPUS_SITE_NAMES)
+@pytest.mark.parametrize("name", CORPUS_ARTICLES)
+def test_corpus_titles_are_the_headline_without_the_site(corpus: Scored, name: str) -> None:
+    page, html, article, score = corpus[name]
+    assert article is not None and score is not None
+    # The gold title where the source repository gives one, else the page's own <h1>.
+    assert article.title == (page.title or headline(html))
+    assert not score.site_name_left
+    assert not any(site in article.title for site in site_names(html))
 
 
-@pytest.mark.parametrize("name", sorted(CORPUS_PUBLISHED))
-def test_corpus_text_has_no_breaking_label_or_comment_form(mediacloud: Mediacloud, name: str) -> None:
-    _, _, article = mediacloud[name]
-    assert article is not None
-    assert len(article.text) > 400
-    for furniture in ("عاجل", "اترك تعليق", "لن يتم نشر", "الحقول الإلزامية", "إقرأ أيضاً", "اضف تعليق"):
-        assert furniture not in article.text
-
-
-@pytest.mark.parametrize("name", sorted(CORPUS_FURNITURE))
-def test_corpus_tickers_related_boxes_and_forms_are_absent(mediacloud: Mediacloud, name: str) -> None:
-    html, _, article = mediacloud[name]
-    assert article is not None
-    items = [squash(e.text_content()) for e in lxml_html.fromstring(html).cssselect(CORPUS_FURNITURE[name])]
-    items = [i for i in items if len(i) >= 15 and i != article.title]
-    assert items, "the selector should still find the furniture"
-    for item in items:
-        assert item not in article.text
+@pytest.mark.parametrize("name", CORPUS_ARTICLES)
+def test_corpus_bodies_hold_no_ticker_menu_or_comment_form(corpus: Scored, name: str) -> None:
+    page, html, article, score = corpus[name]
+    assert article is not None and score is not None
+    if page.furniture_css:
+        assert furniture_texts(page, html, article.title), "the selectors should still find the furniture"
+    assert score.furniture == []
+    assert score.prefix_ok is not False  # the gold opening, where that is the gold
 
 
 def test_corpus_wordpress_comment_form_page(mediacloud: Mediacloud) -> None:
@@ -423,6 +516,21 @@ def test_corpus_wordpress_comment_form_page(mediacloud: Mediacloud) -> None:
     assert "الرئيسية" not in article.categories
     assert "Share on" not in article.text
     assert article.image and article.image.startswith("https://elbaladtv.net/wp-content/uploads/")
+
+
+def test_corpus_authors(mediacloud: Mediacloud) -> None:
+    html, _, article = mediacloud["1806793639.html"]
+    assert article is not None
+    linked = [
+        json.loads(s.text) for s in lxml_html.fromstring(html).xpath('//script[@type="application/ld+json"]')
+    ]
+    names = {
+        a["name"] for d in linked for i in (d.get("@graph", [d])) if isinstance(a := i.get("author"), dict)
+    }
+    assert article.author in names
+    # Its meta author is the site's name; Akhbar El Yom's is the site and a developer's credit.
+    assert mediacloud["1588107198.html"][2].author is None
+    assert mediacloud["1731695567.html"][2].author is None
 
 
 def test_corpus_breadcrumb_and_section_categories(mediacloud: Mediacloud) -> None:
@@ -437,7 +545,8 @@ def test_corpus_newspaper4k_cnn_arabic(shared_dir: Path) -> None:
     gold = (shared_dir / ARTICLES / "newspaper4k/arabic_article.expected.txt").read_text(encoding="utf-8")
     article = extract_article(load_corpus_page(shared_dir, "newspaper4k/arabic_article.html"), meta["url"])
     assert article is not None
-    assert word_f1(article.text, gold) >= 0.90  # measured 0.914: a comment-policy note stays in
+    assert word_f1(article.text, gold) >= MIN_BODY_F1  # bare trafilatura: 0.914, it keeps the comment policy
+    assert "التعليقات" not in article.text
     assert article.title == meta["title"]
     assert article.image == meta["meta_img"]
     assert article.canonical == meta["canonical_link"]
