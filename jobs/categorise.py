@@ -24,7 +24,19 @@ LABEL_NAMES: dict[str, tuple[str, ...]] = {
     "culture": ("culture", "ثقافة", "ثقافة وفنون", "arts", "فنون"),
     "economy": ("economy", "اقتصاد", "business", "مال واعمال"),
     "internationalNews": ("international", "world", "دولي", "دولية", "عالمي", "عربي ودولي"),
-    "middleEast": ("middle-east", "middle east", "الشرق الأوسط", "arab-world", "عربي", "عربي ودولي"),
+    # Regional news is world news to a configuration without a regional category.
+    "middleEast": (
+        "middle-east",
+        "middle east",
+        "الشرق الأوسط",
+        "arab-world",
+        "عربي",
+        "عربي ودولي",
+        "international",
+        "world",
+        "دولي",
+        "دولية",
+    ),
     "sport": ("sport", "رياضة"),
     "technology": ("technology", "tech", "تكنولوجيا", "تقنية", "علوم وتكنولوجيا"),
 }
@@ -91,14 +103,14 @@ class Categoriser:
         return tuple(_unique(found))
 
     def classify(self, text: str, title: str = "") -> list[str]:
-        """The configured slug the text classifier is confident of, or nothing (the caller's default)."""
+        """The configured slugs the text classifier is confident of, or nothing (the caller's default)."""
         if not self._label_slugs:
             return []  # no configured category matches a label: skip loading the model
         classifier = self._classifier or shipped()
         prediction = classifier.predict(text, title)
-        if prediction is None or not prediction.confident or prediction.label not in self._label_slugs:
+        if prediction is None or not prediction.confident:
             return []
-        return [self._label_slugs[prediction.label]]
+        return _unique(self._label_slugs[label] for label in prediction.labels if label in self._label_slugs)
 
     def is_breaking(self, slugs: Iterable[str], title: str) -> bool:
         """Breaking if filed under a breaking category or if the headline announces itself as such."""
