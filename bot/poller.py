@@ -33,6 +33,7 @@ from jobs.discover import (
     parse_sitemap,
     parse_ticker,
     require_html,
+    trim_feed,
 )
 from jobs.extract import extract_article
 from jobs.fetch import Fetched, Fetcher, FetchError, Validators
@@ -226,7 +227,13 @@ class Poller:
 
     def _discover(self, source: Source, page: Fetched) -> list[Candidate]:
         if source.kind == "feed":
-            return parse_feed(page.body, page.url, source.name, self._config.fetch.max_feed_entries)
+            cap = self._config.fetch.max_feed_entries
+            body = trim_feed(page.body, cap)
+            if len(body) < len(page.body):
+                log.info(
+                    "source %r lists more than %d entries; only the first %d are read", source.name, cap, cap
+                )
+            return parse_feed(body, page.url, source.name)
         if source.kind == "sitemap":
             return parse_sitemap(page.body, page.url, source.name)[: self._config.fetch.max_feed_entries]
         require_html(page.content_type, page.url)
