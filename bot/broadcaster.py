@@ -414,6 +414,8 @@ class Broadcaster:
         for key, messages in sent.items():
             if self._is_revisable(key):
                 self._store.record_sent(key, messages)
+            elif posts := {c: m for c, m in messages.items() if c in self._channels}:
+                self._store.record_sent(key, posts)  # so another source of the story can be named in them
         return {d.chat_id for d, _ in batch}
 
     def _is_revisable(self, key: str) -> bool:

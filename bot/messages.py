@@ -39,6 +39,8 @@ def render(
         head.append(_bold(text(language, "breaking"), html))
     head.append(_bold(_fit_words(item.title, MAX_TITLE_CHARS), html, rtl=rtl))
     tail = ["", _line(_byline(item, config), html, rtl=rtl)]
+    if item.also:
+        tail.append(_also(item.also, language, html, rtl=rtl))
     tags = hashtags(item.categories, language=language, config=config)
     if tags:
         tail.append(tags)
@@ -141,6 +143,21 @@ def _starts_ltr(paragraph: str) -> bool:
 
 def _is_arabic(value: str) -> bool:
     return _ARABIC.search(value) is not None
+
+
+def _also(sources: tuple[tuple[str, str | None], ...], language: str, html: bool, *, rtl: bool) -> str:
+    """The other sources of the story, each linked to its own telling of it."""
+    label = text(language, "also_in")
+    named = []
+    for name, link in sources:
+        if not html:
+            named.append(f"{name} ({link})" if link else name)
+        elif link:
+            named.append(f'<a href="{escape(link, quote=True)}">{escape(name, quote=False)}</a>')
+        else:
+            named.append(escape(name, quote=False))
+    mark = RLM if rtl and _starts_ltr(label) else ""
+    return f"{mark}{label}: {text(language, 'list_separator').join(named)}"
 
 
 def _byline(item: NewsItem, config: Config) -> str:

@@ -20,7 +20,7 @@ import httpx
 
 from bot import metrics
 from bot.config import Config, Source
-from bot.routing import targets
+from bot.routing import ARTICLE_CHANNEL, Target, targets
 from bot.store import Store
 from jobs.arabic import text_key
 from jobs.canonical import canonical_url
@@ -33,6 +33,7 @@ from jobs.discover import (
     parse_sitemap,
     parse_ticker,
     require_html,
+    trim_feed,
 )
 from jobs.extract import extract_article
 from jobs.fetch import Fetched, Fetcher, FetchError, Validators
@@ -226,7 +227,13 @@ class Poller:
 
     def _discover(self, source: Source, page: Fetched) -> list[Candidate]:
         if source.kind == "feed":
-            return parse_feed(page.body, page.url, source.name, self._config.fetch.max_feed_entries)
+            cap = self._config.fetch.max_feed_entries
+            body = trim_feed(page.body, cap)
+            if len(body) < len(page.body):
+                log.info(
+                    "source %r lists more than %d entries; only the first %d are read", source.name, cap, cap
+                )
+            return parse_feed(body, page.url, source.name)
         if source.kind == "sitemap":
             return parse_sitemap(page.body, page.url, source.name)[: self._config.fetch.max_feed_entries]
         require_html(page.content_type, page.url)
@@ -244,17 +251,54 @@ class Poller:
         fresh = self._unseen(candidates)
         built = [(c, await self._build(source, c)) for c in reversed(fresh)]  # oldest first, as published
         items: list[NewsItem] = []
-        for candidate, item in built:
+        for candidate, built_item in built:
             keys = {candidate_key(candidate)}
+            item = built_item
+            if item is not None and item.also:
+                keys.add(item.key)
+                item = self._note_source(item)
             # Another source may have listed the same story while this one was fetching its pages.
             if item is not None and not self._store.is_seen(item.key):
                 keys.add(item.key)
                 self._store.put_item(item.key, item.to_json())
-                self._store.enqueue(targets(item, self._config, self._store))
+                self._store.enqueue(self._targets(item))
                 items.append(item)
             self._store.mark_seen(keys, source.name)
         self._store.update_source_state(STORY_INDEX_STATE, stories=self._stories.to_json())
         return items
+
+    def _note_source(self, repeat: NewsItem) -> NewsItem | None:
+        """The first message of a story, edited to name another source that told it; None if nothing to add.
+
+        The first item keeps the names too, so chats it has not reached yet get them in the message itself.
+        """
+        assert repeat.revises is not None
+        stored = self._store.item(repeat.revises)
+        if stored is None or self._store.is_seen(repeat.key):
+            return None  # the first item is past retention, or this telling was noted already
+        first = NewsItem.from_json(stored)
+        if repeat.source in {first.source, *(name for name, _ in first.also)}:
+            return None  # the same site twice (another URL for it) is not news of any kind
+        also = (*first.also, *repeat.also)
+        self._store.put_item(first.key, stored | {"also": [list(pair) for pair in also]})
+        return replace(first, key=repeat.key, revises=first.key, also=also)
+
+    def _targets(self, item: NewsItem) -> list[Target]:
+        """Who gets an item; a note of another source goes only to the channels holding the first message.
+
+        Only channel posts are edited: they are few, while editing every reader's copy would spend the
+        bot's sending budget (edits count against Telegram's limits) on a line of attribution.
+        """
+        if not item.also:
+            return targets(item, self._config, self._store)
+        assert item.revises is not None
+        holding = self._store.item(item.revises) or {}
+        sent = holding.get("messages", {})
+        return [
+            (channel.chat, item.key, ARTICLE_CHANNEL, channel.language)
+            for channel in self._config.channels
+            if str(channel.chat) in sent
+        ]
 
     def _report(
         self, source: Source, candidates: list[Candidate], items: list[NewsItem], *, seeded: bool
@@ -299,7 +343,8 @@ class Poller:
         earlier = self._stories.same_text(sketch)
         if earlier is not None:
             log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
-            return None
+            # Marked for _note_source, which names this source in the first message if it is another one.
+            return replace(item, revises=earlier.key, also=((source.name, item.url),))
         ticker = self._stories.ticker_for(item.title)
         self._stories.add(Story(item.key, sketch, item.title, False, time.time()))
         if ticker is not None:

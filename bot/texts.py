@@ -41,6 +41,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "list_separator": "، ",
         "breaking": "🔴 عاجل",
         "read_more": "اقرأ المزيد",
+        "also_in": "وأيضاً في",
         "breaking_usage": (
             "اكتب <code>/breaking on</code> لتصلك الأخبار العاجلة أو <code>/breaking off</code> لإيقافها."
         ),
@@ -175,6 +176,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "list_separator": ", ",
         "breaking": "🔴 Breaking",
         "read_more": "Read more",
+        "also_in": "Also in",
         "breaking_usage": (
             "Send <code>/breaking on</code> for breaking alerts, <code>/breaking off</code> to stop them."
         ),

@@ -57,6 +57,8 @@ class NewsItem:
     image: str | None = None
     # Key of an earlier item this one corrects (an edited ticker headline): its sent messages are edited.
     revises: str | None = None
+    # Other sources that told the same story, as (source name, link): named in the message, not re-posted.
+    also: tuple[tuple[str, str | None], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         """A JSON-safe dict, for storing in the outbox's item table."""
@@ -71,6 +73,7 @@ class NewsItem:
             "published": self.published.isoformat() if self.published else None,
             "image": self.image,
             "revises": self.revises,
+            "also": [list(pair) for pair in self.also],
         }
 
     @classmethod
@@ -87,4 +90,5 @@ class NewsItem:
             published=datetime.fromisoformat(published) if isinstance(published, str) else None,
             image=data.get("image"),  # type: ignore[arg-type]
             revises=data.get("revises"),  # type: ignore[arg-type]
+            also=tuple((str(name), link) for name, link in data.get("also") or ()),  # type: ignore[attr-defined]
         )

@@ -12,12 +12,15 @@ import pytest
 from webserver import Handler, ScriptedServer, static
 
 from bot.config import parse_config
-from bot.demo import DEMO_CATEGORIES
+from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
 from bot.poller import Poller
 from bot.standins.news_site import SampleNewsSite
+from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
 from jobs.fetch import new_client
 from jobs.records import NewsItem
+
+READER = 7007
 
 STORY = (
     "أعلنت وزارة النقل اليوم افتتاح الطريق الدولي الجديد بين دمشق وحمص بعد أعمال صيانة استمرت ستة أشهر "
@@ -130,9 +133,17 @@ async def test_the_same_story_at_another_url_or_source_is_posted_once(rig: Rig) 
     rig.set("/a/road", article_page("افتتاح الطريق الدولي", STORY))
     rig.set("/b/road-again", article_page("وزارة النقل تفتتح الطريق", STORY.replace("اليوم", "صباح اليوم")))
     rig.set("/feed", feed(("افتتاح الطريق الدولي", first)), "application/rss+xml")
-    assert len(await rig.poll("feed")) == 1
+    (posted,) = await rig.poll("feed")
     rig.set("/other-feed", feed(("وزارة النقل تفتتح الطريق", second)), "application/rss+xml")
-    assert await rig.poll("other") == []
+    assert await rig.poll("other") == []  # nothing was sent yet, so there is no message to edit either
+    # Chats the first item has still to reach get the second source named in it.
+    assert NewsItem.from_json(rig.store.item(posted.key)).also == (("other", second),)  # type: ignore[arg-type]
+    third = rig.server.url("/c/road-third")
+    rig.set("/c/road-third", article_page("الطريق الدولي", STORY.replace("اليوم", "أمس")))
+    rig.set("/list", f"<html><body><a href='{third}'>الطريق</a></body></html>".encode())
+    assert await rig.poll("list") == []
+    also = NewsItem.from_json(rig.store.item(posted.key)).also  # type: ignore[arg-type]
+    assert also == (("other", second), ("list", third))
 
 
 async def test_a_different_story_is_not_mistaken_for_a_repeat(rig: Rig) -> None:
@@ -244,3 +255,51 @@ async def test_a_long_failing_source_is_paused_with_one_notice(tmp_path: Path) -
             await poller.poll(source, force=True)
     assert len(notices) == 2 and "works again" in notices[1]
     assert not store.source_state("flaky")["paused"]
+
+
+async def test_a_second_source_of_a_story_is_named_in_the_message_already_sent(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    # A second site carrying the same agency story at its own address (another host, another slug).
+    with SampleNewsSite() as mirror:
+        config = parse_config(
+            {
+                "telegram": {"api_base_url": api.base_url},
+                "storage": {"path": str(tmp_path / "nashra.json")},
+                "fetch": {"host_delay": "0s"},
+                "categories": DEMO_CATEGORIES,
+                "sources": [
+                    {"name": "النشرة الأولى", "kind": "feed", "url": site.url("/feed/"), "interval": "1s"},
+                    {"name": "B&B <نيوز>", "kind": "feed", "url": mirror.url("/feed/"), "interval": "1s"},
+                ],
+                "channels": [{"chat": "@nashra_sport", "categories": ["sport"]}],
+            }
+        )
+        app = await start_bot(config, api.token)
+        try:
+            api.user_says(READER, "/subscribe sport")
+            await api.wait_for_sent(1, chat_id=READER)
+            await wait_until(lambda: sources_seeded(app), "first polls")
+            story = site.publish_next("sport")
+            await api.wait_for_sent(1, chat_id="@nashra_sport")
+            await api.wait_for_sent(2, chat_id=READER)
+            store: Store = app.bot_data["store"]
+            await wait_until(lambda: not store.pending(), "the first post settled")
+
+            told_again = mirror.publish_next("sport")
+            mirror_link = mirror.url(told_again.path)
+            assert told_again.title == story.title and mirror_link != site.url(story.path)
+            await wait_until(
+                lambda: bool(api.calls("editMessageCaption") or api.calls("editMessageText")), "an edit"
+            )
+            await wait_until(lambda: not store.pending(), "the edit settled")
+        finally:
+            await stop_bot(app)
+
+    (post,) = api.sent("@nashra_sport")  # one message, edited in place: nothing posted twice
+    assert post.edited and post.plain.splitlines()[0] == story.title
+    assert "وأيضاً في: B&B <نيوز>" in post.plain
+    assert f'<a href="{mirror_link}">B&amp;B &lt;نيوز&gt;</a>' in post.text  # escaped, linked to B
+    assert "النشرة الأولى" in post.plain  # the first source still signs it
+    # Readers' copies are left as they are: one message each, never a second post of the story.
+    assert len(api.sent(READER)) == 2

@@ -634,6 +634,24 @@ class FakeBotAPI:
         self._record_edit(chat, message, params, text=str(params["text"]), plain=plain)
         return message
 
+    def _api_editmessagecaption(self, params: JSON) -> JSON:
+        chat, message = self._message_for(params)
+        if "photo" not in message:
+            raise _ApiError(400, "Bad Request: there is no caption in the message to edit")
+        caption = _caption(params)
+        markup = _checked_markup(params)
+        before = self._sent[self._sent_index[(chat.id, message["message_id"])]]
+        now = (str(params.get("caption", "")), params.get("parse_mode"), markup)
+        if now == (before.text, before.parse_mode, before.params.get("reply_markup")):
+            raise _ApiError(400, _NOT_MODIFIED)
+        self._reachable(chat)
+        message.pop("caption", None)
+        if caption:
+            message["caption"] = caption
+        self._set_markup(message, markup)
+        self._record_edit(chat, message, params, text=now[0], plain=caption)
+        return message
+
     def _api_editmessagereplymarkup(self, params: JSON) -> JSON:
         chat, message = self._message_for(params)
         markup = _checked_markup(params)
