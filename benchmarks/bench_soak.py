@@ -137,7 +137,7 @@ host_delay = "0s"
 api_base_url = {q(api.base_url)}
 # The churning readers send a command every few tenths of a second between kills: this tests crashes,
 # not the per-user flood limit, which would rightly leave some of those commands unanswered.
-command_limit = 10000
+command_limit = 1000
 [storage]
 path = {q(str(folder / "data" / "nashra.json"))}
 [[categories]]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
+
+from bot.standins.quiet import QuietServer
 
 Route = Callable[["Handler"], None]
 
@@ -41,9 +43,7 @@ class Handler(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-class ScriptedServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class ScriptedServer(QuietServer):
     def __init__(self, routes: dict[str, Route] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.routes: dict[str, Route] = dict(routes or {})

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from importlib import resources
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
+
+from bot.standins.quiet import QuietServer
 
 SITE_TZ = timezone(timedelta(hours=3))
 LISTING_SIZE = 10
@@ -701,10 +703,9 @@ id="cancel-comment-reply-link" href="#respond" style="display:none;">إلغاء 
 \t</item>"""
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(QuietServer):
     """The HTTP server, carrying the site its handlers render."""
 
-    daemon_threads = True
     site: SampleNewsSite
 
 

@@ -11,17 +11,17 @@ import json
 import math
 import random
 import re
-import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.pacing import Limits, is_private
+from bot.standins.quiet import QuietServer
 
 JSON = dict[str, Any]
 
@@ -943,17 +943,12 @@ class FakeBotAPI:
         return sizes
 
 
-class _Server(ThreadingHTTPServer):
-    """Carries the FakeBotAPI to handlers and keeps clients that hung up out of stderr."""
+class _Server(QuietServer):
+    """Carries the FakeBotAPI to handlers."""
 
     def __init__(self, api: FakeBotAPI) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.api = api
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A long poll whose client was cancelled meets a closed socket; that is normal, not an error.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
