@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.broadcaster import Broadcaster
 from bot.config import Config, parse_config
@@ -27,6 +26,7 @@ from bot.pacing import Limits
 from bot.routing import targets
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
+from bot.transport import AiohttpRequest
 from jobs.records import NewsItem
 
 CHANNELS = ["@bench_breaking", "@bench_sport", "@bench_news"]
@@ -43,7 +43,9 @@ def serve(conn: Connection, limits: Limits, flood_rate: float, readers: int) -> 
     for n in range(readers):
         api.add_chat(FIRST_READER + n, type="private")
     conn.send(api.base_url)
+    idle_cpu = cpu_seconds()
     conn.recv()
+    busy_cpu = cpu_seconds() - idle_cpu
     sent = api.sent()
     channel_ids = {api.add_chat(c): c for c in CHANNELS}
     per_chat = Counter((m.chat_id, m.plain) for m in sent)
@@ -62,6 +64,7 @@ def serve(conn: Connection, limits: Limits, flood_rate: float, readers: int) -> 
             "readers_sent": len(to_readers),
             "readers_span": max(to_readers) - min(m.at for m in sent),
             "breaking_channels_done": max(breaking_at) if len(breaking_at) == len(CHANNELS) else None,
+            "cpu_s": busy_cpu,
         }
     )
     api.stop()
@@ -112,6 +115,12 @@ def items(reader_articles: int) -> list[NewsItem]:
     return found
 
 
+def cpu_seconds() -> float:
+    """CPU this process used so far: whichever side nears one full core is what limits the rate."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -137,17 +146,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await store.commit()
         expected = len(store.pending())
         idle_rss = rss_mb()
-        bot = Bot(
-            "123456:TEST-token", base_url=base_url, request=HTTPXRequest(connection_pool_size=CONCURRENCY + 2)
-        )
+        bot = Bot("123456:TEST-token", base_url=base_url, request=AiohttpRequest(CONCURRENCY + 2))
         await bot.initialize()
         broadcaster = Broadcaster(bot, store, config)
         peak_rss = idle_rss
         started = time.time()
+        cpu_before = cpu_seconds()
         task = asyncio.create_task(broadcaster.run())
         while store.pending():
             await asyncio.sleep(0.5)
             peak_rss = max(peak_rss, rss_mb())
+        bot_cpu = cpu_seconds() - cpu_before
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await bot.shutdown()
@@ -168,6 +177,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratio": rate / limits.global_per_second,
         "breaking_on_all_channels_s": (report["breaking_channels_done"] or float("nan")) - started,
         "duration_s": span,
+        # CPU per message and share of one core over the run, for the bot and for the stand-in.
+        "bot_cpu_ms_per_message": bot_cpu * 1000 / report["sent"],
+        "bot_cpu_share": bot_cpu / span,
+        "standin_cpu_ms_per_message": report["cpu_s"] * 1000 / report["sent"],
+        "standin_cpu_share": report["cpu_s"] / span,
         "rss_idle_mb": idle_rss,
         "rss_peak_mb": max(peak_rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }

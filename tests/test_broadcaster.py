@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot import broadcaster as broadcaster_module
 from bot.broadcaster import Broadcaster
@@ -20,6 +19,7 @@ from bot.pacing import Limits
 from bot.routing import targets
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
+from bot.transport import AiohttpRequest
 from jobs.records import NewsItem
 
 # Ten times Telegram's limits: the shape of the pacing is tested, in a fraction of the time.
@@ -81,7 +81,7 @@ class Harness:
         self.api = api
         self.config = config
         self.store = Store(config.storage.path)
-        self.bot = Bot(api.token, base_url=api.base_url, request=HTTPXRequest(read_timeout=read_timeout))
+        self.bot = Bot(api.token, base_url=api.base_url, request=AiohttpRequest(read_timeout=read_timeout))
         self.broadcaster: Broadcaster | None = None
         self.task: asyncio.Task[None] | None = None
 
