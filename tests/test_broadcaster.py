@@ -86,7 +86,7 @@ class Harness:
         self.task: asyncio.Task[None] | None = None
 
     def subscribe(self, chat: int, **fields: Any) -> None:
-        self.store.save_subscriber(chat, categories=["sport"], language="ar", **fields)
+        self.store.save_subscriber(chat, **({"categories": ["sport"], "language": "ar"} | fields))
 
     async def publish(self, *items: NewsItem) -> None:
         for item in items:
@@ -301,5 +301,58 @@ async def test_an_edited_headline_edits_the_sent_alert(api: FakeBotAPI, tmp_path
             (alert,) = api.sent(chat)
             assert alert.edited and "يوقع إصابات" in alert.plain
         assert api.calls("editMessageText")
+    finally:
+        await harness.stop()
+
+
+async def test_an_article_that_revises_an_alert_reaches_its_category_and_edits_every_sent_alert(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    both, sport_only, breaking_only = READERS
+    harness = Harness(api, make_config(tmp_path))
+    harness.subscribe(both, breaking=True)
+    harness.subscribe(sport_only, breaking=False)
+    harness.subscribe(breaking_only, categories=[], breaking=True)
+    try:
+        await harness.start()
+        await harness.publish(news(1, breaking=True, title="افتتاح الطريق الدولي"))
+        await harness.settled()
+        article = news(2, title="افتتاح الطريق الدولي بين دمشق وحمص", revises="url:https://a.example/1")
+        await harness.publish(article)
+        await harness.settled()
+        # Those who had the alert see it become the article; the sport-only reader and channel get it anew.
+        for chat in (both, breaking_only, "@nashra_breaking"):
+            (alert,) = api.sent(chat)
+            assert alert.edited and "بين دمشق وحمص" in alert.plain, chat
+        for chat in (sport_only, "@nashra_sport"):
+            (fresh,) = api.sent(chat)
+            assert not fresh.edited and "بين دمشق وحمص" in fresh.plain, chat
+    finally:
+        await harness.stop()
+
+
+async def test_a_revision_queued_before_its_original_went_out_sends_one_message_with_the_latest_text(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    harness = Harness(api, make_config(tmp_path))
+    for reader in READERS:
+        harness.subscribe(reader, breaking=True)
+    alert = news(1, breaking=True, title="مقتل 3 أشخاص في انفجار بمرفأ اللاذقية")
+    first = news(2, breaking=True, title="ارتفاع عدد القتلى إلى 5", revises=alert.key)
+    latest = news(3, breaking=True, title="ارتفاع عدد القتلى إلى 7", revises=alert.key)
+    await harness.publish(alert, first, latest)
+    try:
+        await harness.start()
+        await harness.settled()
+        for chat in (*READERS, "@nashra_breaking"):
+            (message,) = api.sent(chat)
+            assert "إلى 7" in message.plain and not message.edited, chat
+        assert api.calls("editMessageText") == []  # nobody saw the stale headline first
+        # A later correction still finds the message each chat got.
+        await harness.publish(news(4, breaking=True, title="ارتفاع عدد القتلى إلى 9", revises=alert.key))
+        await harness.settled()
+        for chat in (*READERS, "@nashra_breaking"):
+            (message,) = api.sent(chat)
+            assert "إلى 9" in message.plain and message.edited, chat
     finally:
         await harness.stop()
