@@ -356,3 +356,71 @@ async def test_a_revision_queued_before_its_original_went_out_sends_one_message_
             assert "إلى 9" in message.plain and message.edited, chat
     finally:
         await harness.stop()
+
+
+async def test_a_dropped_connection_backs_off_and_delivers_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcaster_module, "BACKOFF_FIRST_SECONDS", 0.2)
+    harness.api.hang_up_next(READERS[0])
+    await harness.publish(news(1))
+    await harness.start()
+    await harness.settled()
+    assert len(harness.api.sent(READERS[0])) == 1
+    assert harness.broadcaster is not None and harness.broadcaster.counters["retry"] == 1
+
+
+@pytest.mark.filterwarnings("error::telegram.warnings.PTBDeprecationWarning:bot.broadcaster")
+async def test_repeated_flood_control_keeps_the_message_and_holds_only_that_chat(harness: Harness) -> None:
+    for _ in range(2):
+        harness.api.fail_next(
+            READERS[0], error_code=429, description="Too Many Requests: retry after 1", retry_after=1
+        )
+    await harness.publish(news(1), news(2))
+    started = time.monotonic()
+    await harness.start()
+    await harness.api.wait_for_sent(2, chat_id=READERS[1])
+    assert time.monotonic() - started < 1.0  # another reader got both while the first one waited
+    late = await harness.api.wait_for_sent(2, chat_id=READERS[0], timeout=6)
+    assert time.monotonic() - started >= 2.0  # each retry_after was honoured
+    assert ["خبر رقم 1" in late[0].plain, "خبر رقم 2" in late[1].plain] == [True, True]
+    await harness.settled()
+    assert len(harness.api.sent(READERS[0])) == 2 and harness.api.violations == []
+
+
+async def test_html_refused_twice_is_sent_as_plain_text_only_once(harness: Harness) -> None:
+    error = 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 3'
+    for _ in range(2):
+        harness.api.fail_next(READERS[0], error_code=400, description=error)
+    await harness.publish(news(1), news(2))
+    await harness.start()
+    await harness.settled()
+    # The plain-text retry of the first item was refused too: it is given up, and the next item still goes.
+    sends = [params for _, params in harness.api.calls("sendMessage") if params["chat_id"] == READERS[0]]
+    assert [params.get("parse_mode") for params in sends] == ["HTML", None, "HTML"]
+    (delivered,) = harness.api.sent(READERS[0])
+    assert "خبر رقم 2" in delivered.plain
+
+
+async def test_a_migrated_group_refusing_again_gets_no_third_attempt(api: FakeBotAPI, tmp_path: Path) -> None:
+    group = api.add_chat(-4002, type="group")
+    harness = Harness(api, make_config(tmp_path))
+    harness.subscribe(group)
+    api.fail_next(
+        group, error_code=400, description="Bad Request: group chat was upgraded", migrate_to_chat_id=-100778
+    )
+    api.fail_next(
+        -100778,
+        error_code=400,
+        description="Bad Request: group chat was upgraded",
+        migrate_to_chat_id=-100779,
+    )
+    try:
+        await harness.start()
+        await harness.publish(news(1))
+        await harness.settled()
+        targets_tried = [p["chat_id"] for _, p in api.calls("sendMessage") if p["chat_id"] != "@nashra_sport"]
+        assert targets_tried == [group, -100778]  # re-sent once under the new id, then given up
+        assert api.sent(-100779) == []
+    finally:
+        await harness.stop()
