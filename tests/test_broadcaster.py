@@ -370,7 +370,6 @@ async def test_a_dropped_connection_backs_off_and_delivers_once(
     assert harness.broadcaster is not None and harness.broadcaster.counters["retry"] == 1
 
 
-@pytest.mark.filterwarnings("error::telegram.warnings.PTBDeprecationWarning:bot.broadcaster")
 async def test_repeated_flood_control_keeps_the_message_and_holds_only_that_chat(harness: Harness) -> None:
     for _ in range(2):
         harness.api.fail_next(
