@@ -66,6 +66,9 @@ def serve(conn: Connection, limits: Limits, flood_rate: float, readers: int) -> 
             "sent": len(sent),
             "duplicates": sum(n - 1 for n in per_chat.values()),
             "violations": len(api.violations),
+            "violation_kinds": dict(
+                Counter(v.split(":")[0] if v.startswith("chat") else v for v in api.violations)
+            ),
             "injected_429": api.injected_floods,
             "first": min(m.at for m in sent),
             "last": max(m.at for m in sent),
@@ -199,6 +202,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "lost": expected - (report["sent"] - report["duplicates"]),
         "duplicates": report["duplicates"],
         "limit_violations": report["violations"],
+        "violation_kinds": report["violation_kinds"],
         "injected_429": report["injected_429"],
         "rate": rate,
         "configured": limits.global_per_second,

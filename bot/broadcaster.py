@@ -56,6 +56,8 @@ STOP_GRACE_SECONDS = 5.0
 
 # Outcomes of one attempt; MOVED means it was re-queued under the chat's new id.
 DONE, RETRY, DROP, MOVED = "done", "retry", "drop", "moved"
+# Flag of a delivery whose last attempt flood control refused: nothing was posted.
+FLOODED = "flooded"
 # Rendered messages kept for reuse: a broadcast renders the same item for thousands of chats.
 RENDER_CACHE_SIZE = 64
 
@@ -121,13 +123,8 @@ class Broadcaster:
                 if not self._has_ready():
                     await self._sleep_until_ready()
                     continue
-                await self._slots.acquire()
-                await self._pacer.global_slot()
-                if (pause := self._paused_until - time.monotonic()) > 0:
-                    await asyncio.sleep(pause)
-                picked = self._pick()
+                picked = await self._next_delivery()
                 if picked is None:
-                    self._slots.release()
                     continue
                 task = asyncio.create_task(self._deliver(picked))
                 self._tasks.add(task)
@@ -137,6 +134,24 @@ class Broadcaster:
             if self._tasks:
                 await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
             self._settle_batch()
+
+    async def _next_delivery(self) -> Delivery | None:
+        """Take a send slot and the delivery to use it on; a slot left unused is handed back."""
+        await self._slots.acquire()
+        picked = None
+        try:
+            await self._pacer.global_slot()
+            try:
+                if (pause := self._paused_until - time.monotonic()) > 0:
+                    await asyncio.sleep(pause)
+                picked = self._pick()
+            finally:
+                if picked is None:
+                    self._pacer.landed(counted=False)
+        finally:
+            if picked is None:
+                self._slots.release()
+        return picked
 
     def _load(self) -> None:
         """Take in deliveries the store has and the broadcaster has not seen yet."""
@@ -233,10 +248,14 @@ class Broadcaster:
 
     async def _deliver(self, delivery: Delivery) -> None:
         chat = delivery.chat_id
+        flooded = False
         try:
             outcome, message = await self._attempt(delivery)
+            flooded = outcome == RETRY and FLOODED in self._flags.get(delivery.id, ())
         finally:
             self._slots.release()
+            # Only a 429 is certain not to have been posted; anything else may count towards the limit.
+            self._pacer.landed(counted=not flooded)
         self._count(outcome if outcome != DONE else "sent", chat)
         if outcome in (RETRY, MOVED):
             self._busy.discard(chat)
@@ -256,12 +275,14 @@ class Broadcaster:
             return DROP, None
         item = NewsItem.from_json(stored)
         flags = self._flags.setdefault(delivery.id, set())
+        flags.discard(FLOODED)
         try:
             message_id = await self._send(chat, item, delivery.language, flags)
         except RetryAfter as exc:
             wait = _retry_after(exc)
             log.warning("flood control for chat %s: retrying in %ss", chat, wait)
             self._pacer.hold(chat, wait)
+            flags.add(FLOODED)
             return RETRY, None
         except ChatMigrated as exc:
             return self._migrated(delivery, exc.new_chat_id), None
