@@ -17,7 +17,6 @@ from telegram.ext import (
     filters,
 )
 from telegram.ext import MessageHandler as _MessageHandler
-from telegram.request import HTTPXRequest
 
 from bot import flood, metrics
 from bot.admin import AdminCommands, DeliveryRate, check_channels, is_held
@@ -28,6 +27,7 @@ from bot.ops import start_ops, stop_ops
 from bot.poller import Poller
 from bot.reload import install_reload, poll_job_name, stop_broadcasting, uninstall_reload
 from bot.store import Store
+from bot.transport import AiohttpRequest
 from jobs.fetch import new_client
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ async def _stop_services(app: Application) -> None:
 
 def _broadcast_bot(token: str, config: Config) -> ExtBot:
     """The broadcaster's own Bot: it paces itself, and its pool must hold every send it has in flight."""
-    request = HTTPXRequest(connection_pool_size=config.delivery.concurrency + BROADCAST_SPARE_CONNECTIONS)
+    request = AiohttpRequest(config.delivery.concurrency + BROADCAST_SPARE_CONNECTIONS)
     base_url = config.telegram.api_base_url or "https://api.telegram.org/bot"
     return ExtBot(token, base_url=base_url, request=request, rate_limiter=metrics.SendCounter())
 

@@ -56,6 +56,8 @@ STOP_GRACE_SECONDS = 5.0
 
 # Outcomes of one attempt; MOVED means it was re-queued under the chat's new id.
 DONE, RETRY, DROP, MOVED = "done", "retry", "drop", "moved"
+# Flag of a delivery whose last attempt flood control refused: nothing was posted.
+FLOODED = "flooded"
 # Rendered messages kept for reuse: a broadcast renders the same item for thousands of chats.
 RENDER_CACHE_SIZE = 64
 
@@ -77,6 +79,8 @@ class Broadcaster:
         self._waiting: list[tuple[float, int, int | str]] = []
         self._busy: set[int | str] = set()  # a send in flight, or a finished one not yet committed
         self._flags: dict[int, set[str]] = {}
+        # A revision that overtook its unsent original(s) in a chat: id -> (the original's key, replaced).
+        self._replaced: dict[int, tuple[str, list[Delivery]]] = {}
         self._finished: list[tuple[Delivery, int | None]] = []
         self._rendered: dict[tuple[str, str, int, bool], str] = {}
         self._settle_needed = asyncio.Event()
@@ -119,13 +123,8 @@ class Broadcaster:
                 if not self._has_ready():
                     await self._sleep_until_ready()
                     continue
-                await self._slots.acquire()
-                await self._pacer.global_slot()
-                if (pause := self._paused_until - time.monotonic()) > 0:
-                    await asyncio.sleep(pause)
-                picked = self._pick()
+                picked = await self._next_delivery()
                 if picked is None:
-                    self._slots.release()
                     continue
                 task = asyncio.create_task(self._deliver(picked))
                 self._tasks.add(task)
@@ -135,6 +134,24 @@ class Broadcaster:
             if self._tasks:
                 await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
             self._settle_batch()
+
+    async def _next_delivery(self) -> Delivery | None:
+        """Take a send slot and the delivery to use it on; a slot left unused is handed back."""
+        await self._slots.acquire()
+        picked = None
+        try:
+            await self._pacer.global_slot()
+            try:
+                if (pause := self._paused_until - time.monotonic()) > 0:
+                    await asyncio.sleep(pause)
+                picked = self._pick()
+            finally:
+                if picked is None:
+                    self._pacer.landed(counted=False)
+        finally:
+            if picked is None:
+                self._slots.release()
+        return picked
 
     def _load(self) -> None:
         """Take in deliveries the store has and the broadcaster has not seen yet."""
@@ -148,8 +165,35 @@ class Broadcaster:
         queue = self._queues.setdefault(delivery.chat_id, [])
         # A retry goes back at the head of its chat, ahead of anything queued after it.
         order = -1 if first else delivery.id
+        if not first and (root := self._root(delivery.item_key)) is not None:
+            delivery, order = self._supersede(queue, delivery, root)
         heapq.heappush(queue, (delivery.priority, order, delivery))
         self._schedule(delivery.chat_id)
+
+    def _root(self, key: str) -> str | None:
+        """The key of the item a revision corrects (every revision of a story names the first one)."""
+        stored = self._store.item(key)
+        return stored.get("revises") if stored else None
+
+    def _supersede(
+        self, queue: list[tuple[int, int, Delivery]], revision: Delivery, root: str
+    ) -> tuple[Delivery, int]:
+        """Unsent earlier versions of the story in this chat give way: one message, with the latest text,
+        in the place the earliest held. They are settled together with the revision, so a crash keeps both."""
+        kept, replaced = [], []
+        for entry in queue:
+            key = entry[2].item_key
+            (replaced if key == root or self._root(key) == root else kept).append(entry)
+        if not replaced:
+            return revision, revision.id
+        queue[:] = kept
+        heapq.heapify(queue)
+        earlier = self._replaced.pop(revision.id, (root, []))[1]
+        for _, _, old in replaced:
+            earlier += [old, *self._replaced.pop(old.id, (root, []))[1]]
+        self._replaced[revision.id] = (root, earlier)
+        priority = min(revision.priority, *(entry[0] for entry in replaced))
+        return replace(revision, priority=priority), min(revision.id, *(entry[1] for entry in replaced))
 
     def _schedule(self, chat: int | str) -> None:
         """Offer a chat's head to the dispatcher, now or when its pace allows."""
@@ -204,10 +248,14 @@ class Broadcaster:
 
     async def _deliver(self, delivery: Delivery) -> None:
         chat = delivery.chat_id
+        flooded = False
         try:
             outcome, message = await self._attempt(delivery)
+            flooded = outcome == RETRY and FLOODED in self._flags.get(delivery.id, ())
         finally:
             self._slots.release()
+            # Only a 429 is certain not to have been posted; anything else may count towards the limit.
+            self._pacer.landed(counted=not flooded)
         self._count(outcome if outcome != DONE else "sent", chat)
         if outcome in (RETRY, MOVED):
             self._busy.discard(chat)
@@ -227,12 +275,14 @@ class Broadcaster:
             return DROP, None
         item = NewsItem.from_json(stored)
         flags = self._flags.setdefault(delivery.id, set())
+        flags.discard(FLOODED)
         try:
             message_id = await self._send(chat, item, delivery.language, flags)
         except RetryAfter as exc:
             wait = _retry_after(exc)
             log.warning("flood control for chat %s: retrying in %ss", chat, wait)
             self._pacer.hold(chat, wait)
+            flags.add(FLOODED)
             return RETRY, None
         except ChatMigrated as exc:
             return self._migrated(delivery, exc.new_chat_id), None
@@ -405,11 +455,17 @@ class Broadcaster:
         """Move finished deliveries into the store; the caller commits."""
         batch, self._finished = self._finished, []
         sent: dict[str, dict[int | str, int]] = {}
-        for delivery, message_id in batch:
+        for delivery, message_id in list(batch):
             self._known.discard(delivery.id)
             self._flags.pop(delivery.id, None)
+            root, replaced = self._replaced.pop(delivery.id, (None, []))
+            batch += [(old, None) for old in replaced]
+            self._known.difference_update(old.id for old in replaced)
             if message_id is not None:
                 sent.setdefault(delivery.item_key, {})[delivery.chat_id] = message_id
+                if root is not None:
+                    # The chat's message for the story is this one: later corrections must edit it.
+                    sent.setdefault(root, {})[delivery.chat_id] = message_id
         self._store.done_many(d for d, _ in batch)
         for key, messages in sent.items():
             if self._is_revisable(key):

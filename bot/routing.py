@@ -35,7 +35,25 @@ def targets(item: NewsItem, config: Config, store: Store) -> list[Target]:
                 continue
         prio = BREAKING_READER if item.breaking else ARTICLE_READER
         found.setdefault(reader["chat_id"], (reader["chat_id"], item.key, prio, reader["language"]))
+    if item.revises:
+        _add_holders(item, config, store, found)
     return list(found.values())
+
+
+def _add_holders(item: NewsItem, config: Config, store: Store, found: dict[int | str, Target]) -> None:
+    """Chats that got the item this one revises get the revision too (as an edit), whatever they follow:
+    a breaking-only reader whose alert became a sport article should not keep a stale alert."""
+    original = store.item(item.revises) if item.revises else None
+    channels = {str(channel.chat): channel for channel in config.channels}
+    for held in (original or {}).get("messages", {}):
+        if (channel := channels.get(held)) is not None:
+            prio = BREAKING_CHANNEL if item.breaking else ARTICLE_CHANNEL
+            found.setdefault(channel.chat, (channel.chat, item.key, prio, channel.language))
+            continue
+        reader = store.subscriber(int(held)) if held.lstrip("-").isdigit() else None
+        if reader is not None and reader.get("active", True):
+            prio = BREAKING_READER if item.breaking else ARTICLE_READER
+            found.setdefault(reader["chat_id"], (reader["chat_id"], item.key, prio, reader["language"]))
 
 
 def passes(filters: dict[str, Any], searchable: str) -> bool:

@@ -161,6 +161,9 @@ class Store:
         for ident in batch.get("done", ()):
             self._outbox.pop(ident, None)
             self._notes.pop(ident, None)
+        for key, messages in batch.get("sent", {}).items():
+            if key in self._items:
+                self._items[key][1].setdefault("messages", {}).update(messages)
 
     def _remember(self, keys: Iterable[str], day: int) -> list[str]:
         """Add keys to the in-memory seen set; returns those that were new."""
@@ -438,10 +441,14 @@ class Store:
 
     def record_sent(self, item_key: str, messages: dict[int | str, int]) -> None:
         """Remember which message each chat got for an item; kept with the item, so it expires with it."""
-        item = self.item(item_key)
-        if item is not None:
-            merged = item.get("messages", {}) | {str(chat): ident for chat, ident in messages.items()}
-            self.put_item(item_key, item | {"messages": merged})
+        found = self._items.get(item_key)
+        if found is None:
+            return
+        # Only the new ids go to the journal: a broadcast to 10,000 chats settles in hundreds of batches,
+        # and rewriting the whole map each time made the journal grow with the square of the audience.
+        fresh = {str(chat): ident for chat, ident in messages.items()}
+        found[1].setdefault("messages", {}).update(fresh)
+        self._batch.setdefault("sent", {}).setdefault(item_key, {}).update(fresh)
 
     def sent_message(self, item_key: str, chat_id: int | str) -> int | None:
         """The message id a chat got for an item, if it was recorded."""

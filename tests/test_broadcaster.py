@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot import broadcaster as broadcaster_module
 from bot.broadcaster import Broadcaster
@@ -20,6 +19,7 @@ from bot.pacing import Limits
 from bot.routing import targets
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
+from bot.transport import AiohttpRequest
 from jobs.records import NewsItem
 
 # Ten times Telegram's limits: the shape of the pacing is tested, in a fraction of the time.
@@ -81,12 +81,12 @@ class Harness:
         self.api = api
         self.config = config
         self.store = Store(config.storage.path)
-        self.bot = Bot(api.token, base_url=api.base_url, request=HTTPXRequest(read_timeout=read_timeout))
+        self.bot = Bot(api.token, base_url=api.base_url, request=AiohttpRequest(read_timeout=read_timeout))
         self.broadcaster: Broadcaster | None = None
         self.task: asyncio.Task[None] | None = None
 
     def subscribe(self, chat: int, **fields: Any) -> None:
-        self.store.save_subscriber(chat, categories=["sport"], language="ar", **fields)
+        self.store.save_subscriber(chat, **({"categories": ["sport"], "language": "ar"} | fields))
 
     async def publish(self, *items: NewsItem) -> None:
         for item in items:
@@ -301,5 +301,125 @@ async def test_an_edited_headline_edits_the_sent_alert(api: FakeBotAPI, tmp_path
             (alert,) = api.sent(chat)
             assert alert.edited and "يوقع إصابات" in alert.plain
         assert api.calls("editMessageText")
+    finally:
+        await harness.stop()
+
+
+async def test_an_article_that_revises_an_alert_reaches_its_category_and_edits_every_sent_alert(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    both, sport_only, breaking_only = READERS
+    harness = Harness(api, make_config(tmp_path))
+    harness.subscribe(both, breaking=True)
+    harness.subscribe(sport_only, breaking=False)
+    harness.subscribe(breaking_only, categories=[], breaking=True)
+    try:
+        await harness.start()
+        await harness.publish(news(1, breaking=True, title="افتتاح الطريق الدولي"))
+        await harness.settled()
+        article = news(2, title="افتتاح الطريق الدولي بين دمشق وحمص", revises="url:https://a.example/1")
+        await harness.publish(article)
+        await harness.settled()
+        # Those who had the alert see it become the article; the sport-only reader and channel get it anew.
+        for chat in (both, breaking_only, "@nashra_breaking"):
+            (alert,) = api.sent(chat)
+            assert alert.edited and "بين دمشق وحمص" in alert.plain, chat
+        for chat in (sport_only, "@nashra_sport"):
+            (fresh,) = api.sent(chat)
+            assert not fresh.edited and "بين دمشق وحمص" in fresh.plain, chat
+    finally:
+        await harness.stop()
+
+
+async def test_a_revision_queued_before_its_original_went_out_sends_one_message_with_the_latest_text(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    harness = Harness(api, make_config(tmp_path))
+    for reader in READERS:
+        harness.subscribe(reader, breaking=True)
+    alert = news(1, breaking=True, title="مقتل 3 أشخاص في انفجار بمرفأ اللاذقية")
+    first = news(2, breaking=True, title="ارتفاع عدد القتلى إلى 5", revises=alert.key)
+    latest = news(3, breaking=True, title="ارتفاع عدد القتلى إلى 7", revises=alert.key)
+    await harness.publish(alert, first, latest)
+    try:
+        await harness.start()
+        await harness.settled()
+        for chat in (*READERS, "@nashra_breaking"):
+            (message,) = api.sent(chat)
+            assert "إلى 7" in message.plain and not message.edited, chat
+        assert api.calls("editMessageText") == []  # nobody saw the stale headline first
+        # A later correction still finds the message each chat got.
+        await harness.publish(news(4, breaking=True, title="ارتفاع عدد القتلى إلى 9", revises=alert.key))
+        await harness.settled()
+        for chat in (*READERS, "@nashra_breaking"):
+            (message,) = api.sent(chat)
+            assert "إلى 9" in message.plain and message.edited, chat
+    finally:
+        await harness.stop()
+
+
+async def test_a_dropped_connection_backs_off_and_delivers_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(broadcaster_module, "BACKOFF_FIRST_SECONDS", 0.2)
+    harness.api.hang_up_next(READERS[0])
+    await harness.publish(news(1))
+    await harness.start()
+    await harness.settled()
+    assert len(harness.api.sent(READERS[0])) == 1
+    assert harness.broadcaster is not None and harness.broadcaster.counters["retry"] == 1
+
+
+async def test_repeated_flood_control_keeps_the_message_and_holds_only_that_chat(harness: Harness) -> None:
+    for _ in range(2):
+        harness.api.fail_next(
+            READERS[0], error_code=429, description="Too Many Requests: retry after 1", retry_after=1
+        )
+    await harness.publish(news(1), news(2))
+    started = time.monotonic()
+    await harness.start()
+    await harness.api.wait_for_sent(2, chat_id=READERS[1])
+    assert time.monotonic() - started < 1.0  # another reader got both while the first one waited
+    late = await harness.api.wait_for_sent(2, chat_id=READERS[0], timeout=6)
+    assert time.monotonic() - started >= 2.0  # each retry_after was honoured
+    assert ["خبر رقم 1" in late[0].plain, "خبر رقم 2" in late[1].plain] == [True, True]
+    await harness.settled()
+    assert len(harness.api.sent(READERS[0])) == 2 and harness.api.violations == []
+
+
+async def test_html_refused_twice_is_sent_as_plain_text_only_once(harness: Harness) -> None:
+    error = 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 3'
+    for _ in range(2):
+        harness.api.fail_next(READERS[0], error_code=400, description=error)
+    await harness.publish(news(1), news(2))
+    await harness.start()
+    await harness.settled()
+    # The plain-text retry of the first item was refused too: it is given up, and the next item still goes.
+    sends = [params for _, params in harness.api.calls("sendMessage") if params["chat_id"] == READERS[0]]
+    assert [params.get("parse_mode") for params in sends] == ["HTML", None, "HTML"]
+    (delivered,) = harness.api.sent(READERS[0])
+    assert "خبر رقم 2" in delivered.plain
+
+
+async def test_a_migrated_group_refusing_again_gets_no_third_attempt(api: FakeBotAPI, tmp_path: Path) -> None:
+    group = api.add_chat(-4002, type="group")
+    harness = Harness(api, make_config(tmp_path))
+    harness.subscribe(group)
+    api.fail_next(
+        group, error_code=400, description="Bad Request: group chat was upgraded", migrate_to_chat_id=-100778
+    )
+    api.fail_next(
+        -100778,
+        error_code=400,
+        description="Bad Request: group chat was upgraded",
+        migrate_to_chat_id=-100779,
+    )
+    try:
+        await harness.start()
+        await harness.publish(news(1))
+        await harness.settled()
+        targets_tried = [p["chat_id"] for _, p in api.calls("sendMessage") if p["chat_id"] != "@nashra_sport"]
+        assert targets_tried == [group, -100778]  # re-sent once under the new id, then given up
+        assert api.sent(-100779) == []
     finally:
         await harness.stop()

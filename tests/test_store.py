@@ -238,3 +238,22 @@ def test_a_second_bot_on_the_same_data_file_exits_2(
     error = capsys.readouterr().err
     assert f"{data} is in use by another nashra process (pid {os.getpid()}" in error
     assert not data.exists()  # the refused bot touched nothing
+
+
+async def test_sent_message_ids_survive_a_restart_and_each_commit_writes_only_the_new_ones(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "nashra.json")
+    store.put_item("tick:1", {"title": "عاجل", "breaking": True})
+    await store.commit()
+    sizes = []
+    for batch in range(3):
+        store.record_sent("tick:1", {7000 + batch * 100 + n: n + 1 for n in range(100)})
+        before = sum(f.stat().st_size for f in journal_files(store.path))
+        await store.commit()
+        sizes.append(sum(f.stat().st_size for f in journal_files(store.path)) - before)
+    # A broadcast settles in many batches: each one costs its own ids, not the whole map so far.
+    assert max(sizes) < 1.2 * min(sizes)
+    reopened = Store(tmp_path / "nashra.json")
+    assert reopened.sent_message("tick:1", 7000) == 1 and reopened.sent_message("tick:1", 7299) == 100
+    assert reopened.sent_message("tick:1", 6999) is None

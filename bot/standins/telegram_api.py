@@ -118,6 +118,10 @@ class SentMessage:
     at: float = 0.0  # wall-clock time Telegram accepted it
 
 
+class _HangUp(Exception):
+    """Close the connection without an answer, as a dropped network path or a crashed front end does."""
+
+
 class _ApiError(Exception):
     """A Bot API refusal, carried up to the HTTP layer that turns it into Telegram's error JSON."""
 
@@ -156,6 +160,7 @@ class _Chat:
     bot_can_post: bool = True
     # Forum topics (message_thread_id) of a supergroup with topics; empty for every other chat.
     topics: set[int] = field(default_factory=set)
+    hang_up_next: bool = False
 
     def as_json(self) -> JSON:
         """The Chat object Telegram embeds in messages."""
@@ -442,6 +447,11 @@ class FakeBotAPI:
         with self._lock:
             self._known_chat(chat_id).stall_next = seconds
 
+    def hang_up_next(self, chat_id: int | str) -> None:
+        """Close the connection on the next send to this chat without delivering it: a network error."""
+        with self._lock:
+            self._known_chat(chat_id).hang_up_next = True
+
     def block(self, chat_id: int | str) -> None:
         """Make every send and edit to this chat answer 403, as after a reader blocks the bot."""
         with self._lock:
@@ -489,9 +499,12 @@ class FakeBotAPI:
 
     # -- HTTP entry point ------------------------------------------------------------------------
 
-    def respond(self, path: str, content_type: str, body: bytes, query: str) -> tuple[int, bytes]:
-        """Answer one HTTP request as Telegram would: status code and JSON body."""
-        status, payload = self._answer(path, content_type, body, query)
+    def respond(self, path: str, content_type: str, body: bytes, query: str) -> tuple[int, bytes] | None:
+        """Answer one HTTP request as Telegram would: status code and JSON body, or None to hang up."""
+        try:
+            status, payload = self._answer(path, content_type, body, query)
+        except _HangUp:
+            return None
         return status, json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
     def _answer(self, path: str, content_type: str, body: bytes, query: str) -> tuple[int, JSON]:
@@ -715,6 +728,9 @@ class FakeBotAPI:
 
     def _admit(self, chat: _Chat) -> None:
         """The one gate every send passes: scripted failures, blocks, the rate limits, random floods."""
+        if chat.hang_up_next:
+            chat.hang_up_next = False
+            raise _HangUp
         if chat.failures:
             raise chat.failures.popleft()
         self._reachable(chat)
@@ -961,7 +977,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path, _, query = self.path.partition("?")
-        status, payload = self.server.api.respond(path, self.headers.get("Content-Type", ""), body, query)
+        answer = self.server.api.respond(path, self.headers.get("Content-Type", ""), body, query)
+        if answer is None:
+            self.close_connection = True
+            return
+        status, payload = answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
