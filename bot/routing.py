@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.config import Config
 from bot.store import Store
-from jobs.arabic import normalise
+from jobs.arabic import normalise, strip_article
 from jobs.records import NewsItem
 
 # Lower goes first: breaking before articles, and channels (many readers each) before single readers.
 BREAKING_CHANNEL, BREAKING_READER, ARTICLE_CHANNEL, ARTICLE_READER = range(4)
 
 Target = tuple[int | str, str, int, str]
+
+# A filter word matches a word of the text with Arabic clitics around it ("كرة" in "والكرة", "للكرة",
+# "كرتي" not attempted) or an English plural, but never the inside of another word ("كرة" in "مذكرة").
+_CLITICS_BEFORE = re.compile(r"[وف]?[بلك]?(?:ال)?|[وف]?لل")
+_ENDINGS_AFTER = re.compile(r"|ي|يه|يا|ه|ها|هم|هما|كم|نا|ات|ون|ين|ان|s|es")
 
 
 def targets(item: NewsItem, config: Config, store: Store) -> list[Target]:
@@ -59,6 +65,22 @@ def _add_holders(item: NewsItem, config: Config, store: Store, found: dict[int |
 def passes(filters: dict[str, Any], searchable: str) -> bool:
     """Keyword filters on normalised text: any include word must appear (if there are some), no exclude."""
     include, exclude = filters.get("include", []), filters.get("exclude", [])
-    if include and not any(word in searchable for word in include):
+    if include and not any(mentions(searchable, word) for word in include):
         return False
-    return not any(word in searchable for word in exclude)
+    return not any(mentions(searchable, word) for word in exclude)
+
+
+def mentions(searchable: str, word: str) -> bool:
+    """True when a word of the normalised text is `word`, give or take clitics and plural endings."""
+    word = strip_article(word)
+    if word not in searchable:  # the common case, settled without looking at words
+        return False
+    for token in searchable.split():
+        at = token.find(word)
+        if (
+            at >= 0
+            and _CLITICS_BEFORE.fullmatch(token[:at])
+            and _ENDINGS_AFTER.fullmatch(token[at + len(word) :])
+        ):
+            return True
+    return False
