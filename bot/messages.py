@@ -49,11 +49,13 @@ def render(
         link = f'<a href="{escape(item.url, quote=True)}">{label}</a>' if html else f"{label}: {item.url}"
         tail.append(link)
     body = ""
-    if item.summary:
+    # Under a photo, the caption-sized summary; a text message has room for the longer one.
+    wanted = item.caption if item.caption and limit <= CAPTION_LIMIT else item.summary
+    if wanted:
         fixed = visible_length("\n".join([*head, "", "", *tail]), html=html)
         # Each paragraph may gain a right-to-left mark after shortening; keep room for them.
-        marks = item.summary.count("\n") + 1 if rtl else 0
-        summary = shorten(item.summary, limit - fixed - marks)
+        marks = wanted.count("\n") + 1 if rtl else 0
+        summary = shorten(wanted, limit - fixed - marks)
         body = _line(summary, html, rtl=rtl) if summary else ""
     lines = [*head, *(["", body] if body else []), *tail]
     return "\n".join(lines)

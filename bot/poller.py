@@ -39,12 +39,10 @@ from jobs.extract import extract_article
 from jobs.fetch import Fetched, Fetcher, FetchError, Validators
 from jobs.fingerprint import Change, Story, StoryIndex, compare_headlines, fingerprint
 from jobs.records import Article, Candidate, NewsItem
-from jobs.summarise import summarise
+from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, summarise
 
 log = logging.getLogger(__name__)
 
-# Two or three sentences of Arabic news: enough to stand in for the article, short enough to scan.
-SUMMARY_BUDGET = 400
 # The source-state record that holds recent stories of every source (for cross-source matching).
 STORY_INDEX_STATE = "nashra:stories"
 # Ticker headlines remembered per source for edit detection; a ticker shows about ten at a time.
@@ -387,7 +385,8 @@ class Poller:
             source=source.name,
             title=title,
             url=url,
-            summary=summarise(body, SUMMARY_BUDGET, title=title),
+            summary=summarise(body, TEXT_BUDGET, title=title, max_sentences=TEXT_SENTENCES),
+            caption=summarise(body, CAPTION_BUDGET, title=title),
             categories=tuple(dict.fromkeys(categories)),
             breaking=candidate.is_ticker or self._categoriser.is_breaking(categories, title),
             published=candidate.published or (article.published if article else None),

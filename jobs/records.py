@@ -59,6 +59,8 @@ class NewsItem:
     revises: str | None = None
     # Other sources that told the same story, as (source name, link): named in the message, not re-posted.
     also: tuple[tuple[str, str | None], ...] = ()
+    # The shorter summary for a photo's caption; empty means the caption uses `summary`, shortened.
+    caption: str = ""
 
     def to_json(self) -> dict[str, object]:
         """A JSON-safe dict, for storing in the outbox's item table."""
@@ -74,6 +76,7 @@ class NewsItem:
             "image": self.image,
             "revises": self.revises,
             "also": [list(pair) for pair in self.also],
+            "caption": self.caption,
         }
 
     @classmethod
@@ -91,4 +94,5 @@ class NewsItem:
             image=data.get("image"),  # type: ignore[arg-type]
             revises=data.get("revises"),  # type: ignore[arg-type]
             also=tuple((str(name), link) for name, link in data.get("also") or ()),  # type: ignore[attr-defined]
+            caption=str(data.get("caption") or ""),
         )

@@ -119,6 +119,9 @@ def is_boilerplate(sentence: str) -> bool:
 CAPTION_BUDGET = 600
 # Three sentences is what a reader takes in at a glance under a photo.
 CAPTION_SENTENCES = 3
+# A text message has no photo to share the screen with: a few sentences more, still one phone screen.
+TEXT_BUDGET = 900
+TEXT_SENTENCES = 5
 # The scorer's weights, trained by benchmarks/train_summariser.py from the 70% split of the BBC corpus.
 MODEL = "summariser.json"
 

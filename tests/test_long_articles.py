@@ -14,6 +14,7 @@ from bot.demo import sources_seeded, start_bot, stop_bot, wait_until
 from bot.messages import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
+from jobs.summarise import CAPTION_BUDGET, CAPTION_SENTENCES, split_sentences
 from tests.webserver import Handler, ScriptedServer
 
 READER = 6101
@@ -107,6 +108,9 @@ async def test_the_longest_articles_fit_a_caption_and_a_message_ending_on_a_sent
     texts = [m for m in sent if m.method == "sendMessage"]
     assert len(photos) == 1 and len(texts) == 2  # the photo was not refused into a text fallback
     assert utf16_len(photos[0].plain.strip()) <= CAPTION_LIMIT
+    # Under a photo the caption-sized summary; a text message carries the longer one.
+    assert len(photos[0].plain.split("\n\n")[1]) <= CAPTION_BUDGET
+    assert all(len(split_sentences(m.plain.split("\n\n")[1])) > CAPTION_SENTENCES for m in texts)
     for message in sent:
         assert utf16_len(message.plain.strip()) <= TEXT_LIMIT
         title, summary = message.plain.split("\n\n")[:2]

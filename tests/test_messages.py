@@ -87,3 +87,11 @@ def test_plain_rendering_has_no_markup_and_spells_out_the_link() -> None:
     assert (
         "<b>" not in plain and "&amp;" not in plain and 'اقرأ المزيد: https://a.example/x?a=1&b="2"' in plain
     )
+
+
+def test_a_photo_gets_the_caption_summary_and_a_text_message_the_longer_one() -> None:
+    both = item(summary="الجملة الأولى. الجملة الثانية. الجملة الثالثة.", caption="الجملة الأولى.")
+    caption = html_to_plain(render(both, language="ar", config=CONFIG, limit=CAPTION_LIMIT))
+    message = html_to_plain(render(both, language="ar", config=CONFIG))
+    assert "الجملة الأولى." in caption and "الثانية" not in caption
+    assert "الجملة الأولى. الجملة الثانية. الجملة الثالثة." in message
