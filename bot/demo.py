@@ -127,7 +127,8 @@ async def run_demo(out: Callable[[str], None] = print) -> int:
             out(f"breaking headline: «{headline}»")
             await api.wait_for_sent(2, chat_id=READER_ID, timeout=STEP_TIMEOUT)
             await api.wait_for_sent(1, chat_id="@nashra_sport", timeout=STEP_TIMEOUT)
-            await api.wait_for_sent(1, chat_id="@nashra_breaking", timeout=STEP_TIMEOUT)
+            # The headline, and the politics article: its feed files it under «خبر عاجل».
+            await api.wait_for_sent(2, chat_id="@nashra_breaking", timeout=STEP_TIMEOUT)
         finally:
             await stop_bot(app)
         out("")
