@@ -1,12 +1,16 @@
-"""Helpers shared by the operations tests: a config file on disk and reading the ops endpoint."""
+"""Helpers shared by the operations tests: a config file on disk, the ops endpoint, a bot process."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.ext import Application
 
@@ -91,3 +95,27 @@ async def scrape(app: Application) -> dict[tuple[str, tuple[tuple[str, str], ...
 
 def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+# Start-up imports trafilatura and lxml; a loaded 2-core CI machine needs a while.
+PROCESS_TIMEOUT = 30.0
+
+
+def wait_for_process(
+    condition: Callable[[], object],
+    what: str,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
+    """Poll a condition on a bot process; fail with its log if it exits or the wait runs out."""
+    deadline = time.monotonic() + PROCESS_TIMEOUT
+    while not condition():
+        if process is not None and process.poll() is not None:
+            pytest.fail(f"the bot exited with {process.returncode}{_log_text(log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}{_log_text(log)}")
+        time.sleep(0.05)
+
+
+def _log_text(log: Path | None) -> str:
+    return f":\n{log.read_text()}" if log is not None and log.exists() else ""

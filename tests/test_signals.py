@@ -14,11 +14,9 @@ import pytest
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
-from tests.opshelp import write_config
+from tests.opshelp import PROCESS_TIMEOUT, wait_for_process, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
-# Start-up imports trafilatura and lxml; a loaded 2-core CI machine needs a while.
-PROCESS_TIMEOUT = 30.0
 READERS = range(8_000_001, 8_000_091)
 
 
@@ -64,14 +62,6 @@ def nashra(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def wait_for(condition: object, what: str) -> None:
-    deadline = time.monotonic() + PROCESS_TIMEOUT
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_nashra_reload_applies_a_good_file_and_refuses_a_bad_one(
     site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
 ) -> None:
@@ -100,7 +90,7 @@ def test_nashra_reload_applies_a_good_file_and_refuses_a_bad_one(
         bot.process.send_signal(signal.SIGHUP)  # as systemd's ExecReload would, without the CLI's check
         bot.wait_for_log("reload rejected: the running configuration is unchanged")
         polls = site.requests.count("/category/sport/feed/")
-        wait_for(lambda: site.requests.count("/category/sport/feed/") > polls, "polling to go on")
+        wait_for_process(lambda: site.requests.count("/category/sport/feed/") > polls, "polling to go on")
     finally:
         code = bot.stop()
     assert code == 0, bot.text()
@@ -125,7 +115,7 @@ def test_sigterm_during_a_broadcast_loses_no_delivery(
     try:
         bot.wait_for_log("first poll", count=2)
         headline = site.add_headline("انقطاع التيار الكهربائي عن أحياء في المدينة لساعتين")
-        wait_for(lambda: len(api.sent()) >= 5, "the broadcast to begin")
+        wait_for_process(lambda: len(api.sent()) >= 5, "the broadcast to begin")
     finally:
         code = bot.stop(signal.SIGTERM)
     assert code == 0, bot.text()
@@ -136,7 +126,7 @@ def test_sigterm_during_a_broadcast_loses_no_delivery(
 
     bot = Bot(config, api, tmp_path / "bot.log")
     try:
-        wait_for(lambda: len(api.sent()) >= len(READERS), "the rest of the broadcast after restart")
+        wait_for_process(lambda: len(api.sent()) >= len(READERS), "the rest of the broadcast after restart")
     finally:
         code = bot.stop(signal.SIGINT)
     assert code == 0, bot.text()

@@ -20,11 +20,10 @@ from bot.config import ConfigError, load_config
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI, html_to_plain
 from bot.texts import text
-from tests.opshelp import write_config
+from tests.opshelp import PROCESS_TIMEOUT, wait_for_process, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 # Start-up imports trafilatura and lxml; a loaded 2-core machine needs a while.
-PROCESS_TIMEOUT = 30.0
 READER = 2468
 SECRET = "s3cret-Token_for-the-webhook"
 PUBLIC_URL = "https://news.example.org/nashra/updates"
@@ -34,16 +33,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def wait_for(condition: object, what: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + PROCESS_TIMEOUT
-    while not condition():  # type: ignore[operator]
-        if process.poll() is not None:
-            pytest.fail(f"the bot exited with {process.returncode}:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}:\n{log.read_text()}")
-        time.sleep(0.05)
 
 
 def test_only_updates_carrying_the_secret_are_handled(
@@ -67,7 +56,7 @@ def test_only_updates_carrying_the_secret_are_handled(
             [sys.executable, "-m", "bot", "run", "-c", str(config)], cwd=ROOT, env=env, stderr=out
         )
     try:
-        wait_for(lambda: api.webhook, "setWebhook", process, log)
+        wait_for_process(lambda: api.webhook, "setWebhook", process, log)
         assert api.webhook["url"] == PUBLIC_URL and api.webhook["secret_token"] == SECRET
         # Served on loopback at the public URL's path (a reverse proxy forwards to it).
         endpoint = f"http://127.0.0.1:{port}/nashra/updates"
@@ -83,7 +72,7 @@ def test_only_updates_carrying_the_secret_are_handled(
             assert post("/start", {"X-Telegram-Bot-Api-Secret-Token": "guessed"}) == 403
             assert post("/start", {}) == 403
             assert post("/help", {"X-Telegram-Bot-Api-Secret-Token": SECRET}) == 200
-            wait_for(lambda: api.sent(READER), "the reply to /help", process, log)
+            wait_for_process(lambda: api.sent(READER), "the reply to /help", process, log)
             time.sleep(0.5)  # anything the refused updates could have caused would show by now
         (reply,) = api.sent(READER)
         assert reply.plain == html_to_plain(text("en", "help")).strip()
