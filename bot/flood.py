@@ -1,4 +1,4 @@
-"""Per-user flood limit on commands: a burst gets a bounded number of replies and one "slow down" notice.
+"""Per-user flood limit on commands and button presses: a burst gets bounded answers and one notice.
 
 It runs as a TypeHandler in group -1, before every command handler, and ends the update's handling with
 ApplicationHandlerStop when the user is over the limit: the bot then neither answers nor does any work.
@@ -80,16 +80,27 @@ class CommandFlood:
             self._warned.discard(user_id)
 
     async def handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """TypeHandler callback: let a command through, or stop it (after one notice per burst)."""
+        """TypeHandler callback: let a command or button press through, or stop it (with a notice)."""
         user = update.effective_user
-        if user is None or not filters.COMMAND.check_update(update):
+        query = update.callback_query
+        if user is None or not (query or filters.COMMAND.check_update(update)):
             return
         verdict = self.judge(user.id)
         if verdict is Verdict.SERVE:
             return
-        if verdict is Verdict.WARN:
+        if query is not None:
+            # Every press must be answered or the client spins; the answer is a toast, not a message.
+            notice = self._notice(user)
+            try:
+                await query.answer(notice)
+            except TelegramError as exc:
+                log.warning("could not tell user %s to slow down: %s", user.id, exc)
+        elif verdict is Verdict.WARN:
             await self._warn(update, user)
         raise ApplicationHandlerStop
+
+    def _notice(self, user: User) -> str:
+        return text(language_of(user.language_code), "slow_down", seconds=str(math.ceil(self.wait(user.id))))
 
     async def _warn(self, update: Update, user: User) -> None:
         """One notice per burst; if Telegram refuses it, the command is still stopped."""
@@ -103,9 +114,8 @@ class CommandFlood:
         )
         if update.effective_message is None:
             return
-        notice = text(language_of(user.language_code), "slow_down", seconds=str(seconds))
         try:
-            await update.effective_message.reply_text(notice)
+            await update.effective_message.reply_text(self._notice(user))
         except TelegramError as exc:
             log.warning("could not tell user %s to slow down: %s", user.id, exc)
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from bot.demo import demo_config, start_bot, stop_bot
+from bot.demo import demo_config, start_bot, stop_bot, wait_until
 from bot.flood import PRUNE_AT, CommandFlood, Verdict
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
@@ -81,5 +81,29 @@ async def test_a_burst_of_fifty_commands_gets_a_bounded_answer(
         api.user_says(FLOODER, "/help", language_code="en")
         (served,) = (await api.wait_for_sent(LIMIT + 2, chat_id=FLOODER))[LIMIT + 1 :]
         assert served.plain == neighbour.plain
+    finally:
+        await stop_bot(app)
+
+
+async def test_button_mashing_is_limited_and_every_press_still_answered(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    config = demo_config(site, api, tmp_path / "nashra.json")
+    telegram = config.telegram.model_copy(
+        update={"command_limit": LIMIT, "command_window": timedelta(seconds=WINDOW_SECONDS)}
+    )
+    app = await start_bot(config.model_copy(update={"telegram": telegram, "sources": ()}), api.token)
+    try:
+        api.user_says(FLOODER, "/subscribe", language_code="en")  # one command: the menu
+        (menu,) = await api.wait_for_sent(1, chat_id=FLOODER)
+        presses = 12
+        for _ in range(presses):
+            api.press_button(FLOODER, menu.message_id, "sub:sport")
+        await wait_until(lambda: len(api.calls("answerCallbackQuery")) == presses, "every press answered")
+        answers = [params.get("text", "") for _, params in api.calls("answerCallbackQuery")]
+        slowed = [a for a in answers if a.startswith("⏳ Too many commands at once.")]
+        assert len(slowed) == presses - (LIMIT - 1)  # the menu command used one of the user's slots
+        toggles = len(api.calls("editMessageReplyMarkup"))
+        assert toggles == LIMIT - 1  # only the served presses changed anything
     finally:
         await stop_bot(app)
