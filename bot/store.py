@@ -105,6 +105,12 @@ class Delivery:
     language: str
 
 
+# Written by every poll, 304s included: journalling them would cost ~0.7 KB a poll (10 MB a day for 50
+# sources) for a timestamp the next poll renews anyway. They reach disk with the next real change, and
+# after a crash the first poll sets them again.
+VOLATILE_SOURCE_FIELDS = frozenset({"last_success_at"})
+
+
 class Store:
     """The single owner of the state; every read and write in the bot goes through it."""
 
@@ -305,9 +311,14 @@ class Store:
         return dict(found[1]) if found else {}
 
     def update_source_state(self, name: str, **fields: Any) -> None:
-        state = self.source_state(name) | fields | {"name": name}
-        self._sources[name] = (self._today(), state)
-        self._batch.setdefault("sources", {})[name] = state
+        """Change a source's state; a change of poll timestamps alone stays in memory (see VOLATILE)."""
+        day, old = self._sources.get(name, (self._today(), {}))
+        state = old | fields | {"name": name}
+        if any(state.get(key) != old.get(key) for key in state.keys() - VOLATILE_SOURCE_FIELDS):
+            day = self._today()
+            self._batch.setdefault("sources", {})[name] = state
+        # The day stays that of the last record on disk, so retention carries the state before it expires.
+        self._sources[name] = (day, state)
 
     # --- items (what the outbox refers to) ---------------------------------------------------
 

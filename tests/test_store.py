@@ -257,3 +257,26 @@ async def test_sent_message_ids_survive_a_restart_and_each_commit_writes_only_th
     reopened = Store(tmp_path / "nashra.json")
     assert reopened.sent_message("tick:1", 7000) == 1 and reopened.sent_message("tick:1", 7299) == 100
     assert reopened.sent_message("tick:1", 6999) is None
+
+
+async def test_quiet_polls_write_nothing_yet_their_state_survives_retention(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    store = Store(path, retention_days=30, clock=clock)
+    store.update_source_state("s", etag='"v1"', last_success_at=clock.now)
+    await store.commit()
+    size = journal_files(path)[0].stat().st_size
+    for _ in range(100):  # 304s: only the success time moves
+        clock.now += 60
+        store.update_source_state("s", etag='"v1"', last_success_at=clock.now)
+        await store.commit()
+    assert journal_files(path)[0].stat().st_size == size
+    store.update_source_state("s", etag='"v2"', last_success_at=clock.now)  # the page changed
+    await store.commit()
+    assert Store(path, retention_days=30, clock=clock).source_state("s")["etag"] == '"v2"'
+
+    clock.now += 40 * DAY  # the day file holding the state expires; only timestamps changed since
+    store.update_source_state("s", etag='"v2"', last_success_at=clock.now)
+    await store.commit()
+    reopened = Store(path, retention_days=30, clock=clock)
+    assert reopened.source_state("s") == {"name": "s", "etag": '"v2"', "last_success_at": clock.now}
