@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_soak import HEADLINE_WORDS
+from benchmarks.bench_soak import CATEGORIES_TOML, HEADLINE_WORDS
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
@@ -56,18 +56,7 @@ per_host = 8
 api_base_url = {q(api.base_url)}
 [storage]
 path = {q(str(folder / "data" / "nashra.json"))}
-[[categories]]
-slug = "breaking"
-ar = "عاجل"
-en = "Breaking"
-aliases = ["خبر عاجل"]
-breaking = true
-[[categories]]
-slug = "sport"
-ar = "رياضة"
-en = "Sport"
-aliases = ["سبورت"]
-""" + "\n".join(sources)
+{CATEGORIES_TOML}""" + "\n".join(sources)
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -124,6 +124,21 @@ class SoakReport:
         ) and (self.worst_duplicates_per_chat_per_crash <= 1)
 
 
+# Breaking news and sport, as an operator's file would have them; bench_day uses them too.
+CATEGORIES_TOML = """[[categories]]
+slug = "breaking"
+ar = "عاجل"
+en = "Breaking"
+aliases = ["خبر عاجل"]
+breaking = true
+[[categories]]
+slug = "sport"
+ar = "رياضة"
+en = "Sport"
+aliases = ["/category/sport/"]
+"""
+
+
 def write_config(folder: Path, site: SampleNewsSite, api: FakeBotAPI, *, debug: bool = False) -> Path:
     """A TOML config like an operator's: the sample site's feed and ticker, two channels."""
     q = json.dumps  # a JSON string is a valid TOML basic string
@@ -140,18 +155,7 @@ api_base_url = {q(api.base_url)}
 command_limit = 1000
 [storage]
 path = {q(str(folder / "data" / "nashra.json"))}
-[[categories]]
-slug = "breaking"
-ar = "عاجل"
-en = "Breaking"
-aliases = ["خبر عاجل"]
-breaking = true
-[[categories]]
-slug = "sport"
-ar = "رياضة"
-en = "Sport"
-aliases = ["/category/sport/"]
-[[sources]]
+{CATEGORIES_TOML}[[sources]]
 name = "site"
 kind = "feed"
 url = {q(site.url("/feed/"))}

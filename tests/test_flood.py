@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
+from telegram.ext import Application
 
 from bot.demo import demo_config, start_bot, stop_bot, wait_until
 from bot.flood import PRUNE_AT, CommandFlood, Verdict
@@ -50,60 +54,56 @@ def test_idle_users_are_forgotten_so_memory_stays_flat() -> None:
     assert flood.tracked == 1
 
 
-async def test_a_burst_of_fifty_commands_gets_a_bounded_answer(
-    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
-) -> None:
+@pytest.fixture
+async def limited_bot(site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Application]:
+    """The demo bot without sources, with a small command limit and window."""
     config = demo_config(site, api, tmp_path / "nashra.json")
     telegram = config.telegram.model_copy(
         update={"command_limit": LIMIT, "command_window": timedelta(seconds=WINDOW_SECONDS)}
     )
     app = await start_bot(config.model_copy(update={"telegram": telegram, "sources": ()}), api.token)
-    try:
-        for _ in range(50):
-            api.user_says(FLOODER, "/help", language_code="en")
-        api.user_says(NEIGHBOUR, "/help", language_code="en")
-        # Updates are handled in order: once the neighbour is answered, the whole burst was handled.
-        (neighbour,) = await api.wait_for_sent(1, chat_id=NEIGHBOUR)
-        replies = api.sent(FLOODER)
-        assert len(replies) == LIMIT + 1
-        assert all(r.plain == neighbour.plain for r in replies[:LIMIT])
-        notice = replies[-1].plain
-        assert notice.startswith("⏳ Too many commands at once. Wait ") and notice.endswith(
-            " seconds and try again."
-        )
+    yield app
+    await stop_bot(app)
 
-        api.user_says(FLOODER, "/help", language_code="en")  # still inside the window: ignored, silently
-        api.user_says(NEIGHBOUR, "/help", language_code="en")
-        await api.wait_for_sent(2, chat_id=NEIGHBOUR)
-        assert len(api.sent(FLOODER)) == LIMIT + 1
 
-        await asyncio.sleep(WINDOW_SECONDS + 0.2)
+async def test_a_burst_of_fifty_commands_gets_a_bounded_answer(
+    api: FakeBotAPI, limited_bot: Application
+) -> None:
+    for _ in range(50):
         api.user_says(FLOODER, "/help", language_code="en")
-        (served,) = (await api.wait_for_sent(LIMIT + 2, chat_id=FLOODER))[LIMIT + 1 :]
-        assert served.plain == neighbour.plain
-    finally:
-        await stop_bot(app)
+    api.user_says(NEIGHBOUR, "/help", language_code="en")
+    # Updates are handled in order: once the neighbour is answered, the whole burst was handled.
+    (neighbour,) = await api.wait_for_sent(1, chat_id=NEIGHBOUR)
+    replies = api.sent(FLOODER)
+    assert len(replies) == LIMIT + 1
+    assert all(r.plain == neighbour.plain for r in replies[:LIMIT])
+    notice = replies[-1].plain
+    assert notice.startswith("⏳ Too many commands at once. Wait ") and notice.endswith(
+        " seconds and try again."
+    )
+
+    api.user_says(FLOODER, "/help", language_code="en")  # still inside the window: ignored, silently
+    api.user_says(NEIGHBOUR, "/help", language_code="en")
+    await api.wait_for_sent(2, chat_id=NEIGHBOUR)
+    assert len(api.sent(FLOODER)) == LIMIT + 1
+
+    await asyncio.sleep(WINDOW_SECONDS + 0.2)
+    api.user_says(FLOODER, "/help", language_code="en")
+    (served,) = (await api.wait_for_sent(LIMIT + 2, chat_id=FLOODER))[LIMIT + 1 :]
+    assert served.plain == neighbour.plain
 
 
 async def test_button_mashing_is_limited_and_every_press_still_answered(
-    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+    api: FakeBotAPI, limited_bot: Application
 ) -> None:
-    config = demo_config(site, api, tmp_path / "nashra.json")
-    telegram = config.telegram.model_copy(
-        update={"command_limit": LIMIT, "command_window": timedelta(seconds=WINDOW_SECONDS)}
-    )
-    app = await start_bot(config.model_copy(update={"telegram": telegram, "sources": ()}), api.token)
-    try:
-        api.user_says(FLOODER, "/subscribe", language_code="en")  # one command: the menu
-        (menu,) = await api.wait_for_sent(1, chat_id=FLOODER)
-        presses = 12
-        for _ in range(presses):
-            api.press_button(FLOODER, menu.message_id, "sub:sport")
-        await wait_until(lambda: len(api.calls("answerCallbackQuery")) == presses, "every press answered")
-        answers = [params.get("text", "") for _, params in api.calls("answerCallbackQuery")]
-        slowed = [a for a in answers if a.startswith("⏳ Too many commands at once.")]
-        assert len(slowed) == presses - (LIMIT - 1)  # the menu command used one of the user's slots
-        toggles = len(api.calls("editMessageReplyMarkup"))
-        assert toggles == LIMIT - 1  # only the served presses changed anything
-    finally:
-        await stop_bot(app)
+    api.user_says(FLOODER, "/subscribe", language_code="en")  # one command: the menu
+    (menu,) = await api.wait_for_sent(1, chat_id=FLOODER)
+    presses = 12
+    for _ in range(presses):
+        api.press_button(FLOODER, menu.message_id, "sub:sport")
+    await wait_until(lambda: len(api.calls("answerCallbackQuery")) == presses, "every press answered")
+    answers = [params.get("text", "") for _, params in api.calls("answerCallbackQuery")]
+    slowed = [a for a in answers if a.startswith("⏳ Too many commands at once.")]
+    assert len(slowed) == presses - (LIMIT - 1)  # the menu command used one of the user's slots
+    toggles = len(api.calls("editMessageReplyMarkup"))
+    assert toggles == LIMIT - 1  # only the served presses changed anything
