@@ -252,9 +252,24 @@ class Soak:
 
     def command(self, reader: Reader) -> None:
         if reader.inflight is None:
-            reader.inflight = kind, slug, _ = COMMANDS[reader.step % len(COMMANDS)]
-            verb = "/subscribe" if kind == "sub" else "/unsubscribe"
-            self.api.user_says(reader.chat_id, f"{verb} {slug}", language_code="en")
+            reader.inflight = COMMANDS[reader.step % len(COMMANDS)]
+            self._send(reader)
+
+    def retry_unanswered(self) -> None:
+        """Send again what a crash left unanswered, as a person would.
+
+        PTB confirms a batch of updates to Telegram when it fetches the next one, which may be before it
+        handled them; a command the killed process had fetched is then never delivered again.
+        """
+        for reader in self.readers.values():
+            if reader.inflight is not None:
+                self._send(reader)
+
+    def _send(self, reader: Reader) -> None:
+        assert reader.inflight is not None
+        kind, slug, _ = reader.inflight
+        verb = "/subscribe" if kind == "sub" else "/unsubscribe"
+        self.api.user_says(reader.chat_id, f"{verb} {slug}", language_code="en")
 
     def undelivered_headlines(self) -> int:
         delivered = {self.news_key(m) for m in self.api.sent("@nashra_breaking")}
@@ -355,6 +370,7 @@ async def run_soak(kills: int, folder: Path, *, seed: int = 6, debug: bool = Fal
             await soak.load(rng.uniform(0.2, 2.5))
             soak.kill()
             await soak.start(debug=debug)
+            soak.retry_unanswered()
         await soak.settle()
         soak.stop()
         report = soak.verdict()
