@@ -22,6 +22,7 @@ from bot.store import Store
 from jobs.decode import decode_html
 from jobs.discover import DiscoverError, parse_feed, parse_sitemap
 from jobs.fetch import Fetcher, FetchError, FetchPolicy, new_client
+from jobs.records import Candidate
 
 # Where WordPress and most news CMSs put their feeds and news sitemaps when the page does not say.
 COMMON_FEED_PATHS = ("/feed/", "/rss/", "/rss.xml", "/feed/atom/", "/index.xml")
@@ -95,12 +96,9 @@ async def _feeds(fetcher: Fetcher, base: str, tree: object) -> list[str]:
     notes = {_absolute(base, href): "common path" for href in COMMON_FEED_PATHS}
     notes |= {_absolute(base, href): "declared by the page" for href in declared}
     for feed_url, note in notes.items():
-        try:
-            page = await fetcher.get(feed_url)
-            entries = parse_feed(page.body, page.url, "discover")
-        except (FetchError, DiscoverError):
-            continue
-        blocks.append(_toml(feed_url, "feed", f"{len(entries)} entries; {note}"))
+        entries = await _probe(fetcher, feed_url, parse_feed)
+        if entries is not None:
+            blocks.append(_toml(feed_url, "feed", f"{len(entries)} entries; {note}"))
     return _unique(blocks)
 
 
@@ -108,13 +106,21 @@ async def _sitemaps(fetcher: Fetcher, base: str) -> list[str]:
     blocks = []
     for path in COMMON_SITEMAP_PATHS:
         sitemap_url = _absolute(base, path)
-        try:
-            page = await fetcher.get(sitemap_url)
-            entries = parse_sitemap(page.body, page.url, "discover")
-        except (FetchError, DiscoverError):
-            continue
-        blocks.append(_toml(sitemap_url, "sitemap", f"{len(entries)} news entries"))
+        entries = await _probe(fetcher, sitemap_url, parse_sitemap)
+        if entries is not None:
+            blocks.append(_toml(sitemap_url, "sitemap", f"{len(entries)} news entries"))
     return blocks
+
+
+async def _probe(
+    fetcher: Fetcher, url: str, parse: Callable[[bytes, str, str], list[Candidate]]
+) -> list[Candidate] | None:
+    """The entries at a guessed address, or None when nothing readable is there (a guess may miss)."""
+    try:
+        page = await fetcher.get(url)
+        return parse(page.body, page.url, "discover")
+    except (FetchError, DiscoverError):
+        return None
 
 
 def _selectors(tree: object, url: str) -> list[str]:
