@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, deque
-from collections.abc import Callable
+from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -23,6 +22,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.config import Category, Channel, Config, Source
 from bot.messages import TEXT_LIMIT, utf16_len
+from bot.metrics import RATE_WINDOW_SECONDS, SendRate
 from bot.reload import poll_job_name
 from bot.routing import BREAKING_CHANNEL, BREAKING_READER
 from bot.store import SECONDS_PER_DAY, Store
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 HELD = "held"
 # Last errors are page titles or exception texts of any length; /sources shows their start.
 MAX_ERROR_CHARS = 200
-# Delivery rate buckets: one per second, for the last hour.
-RATE_WINDOW_SECONDS = 3600
 
 
 def is_held(store: Store, source: str) -> bool:
@@ -46,37 +44,12 @@ def is_held(store: Store, source: str) -> bool:
     return bool(store.source_state(source).get(HELD))
 
 
-class DeliveryRate:
-    """Messages the broadcaster got through, per second over the last hour, for /stats."""
-
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._buckets: deque[list[int]] = deque()  # [second, count], oldest first
-
-    def record(self, event: str, chat: int | str) -> None:
-        """The broadcaster's on_event hook: count each accepted send."""
-        if event != "sent":
-            return
-        second = int(self._clock())
-        if self._buckets and self._buckets[-1][0] == second:
-            self._buckets[-1][1] += 1
-        else:
-            self._buckets.append([second, 1])
-        while self._buckets and self._buckets[0][0] <= second - RATE_WINDOW_SECONDS:
-            self._buckets.popleft()
-
-    def since(self, seconds: float) -> int:
-        """Sends in the last `seconds`."""
-        start = self._clock() - seconds
-        return sum(count for second, count in self._buckets if second > start)
-
-
 class AdminCommands:
     """The admins' view of the running bot; every reply is in the admin's Telegram language."""
 
     NAMES = ("stats", "sources", "pause", "resume", "test")
 
-    def __init__(self, config: Config, store: Store, rate: DeliveryRate) -> None:
+    def __init__(self, config: Config, store: Store, rate: SendRate) -> None:
         self._store = store
         self.rate = rate
         self.reconfigure(config)

@@ -19,7 +19,7 @@ from telegram.ext import (
 from telegram.ext import MessageHandler as _MessageHandler
 
 from bot import flood, metrics
-from bot.admin import AdminCommands, DeliveryRate, check_channels, is_held
+from bot.admin import AdminCommands, check_channels, is_held
 from bot.broadcaster import Broadcaster
 from bot.commands import ReaderCommands, register_commands
 from bot.config import Config, ConfigError, Source
@@ -60,7 +60,7 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     app.add_handler(CommandHandler("breaking", commands.breaking))
     app.add_handlers(commands.extra_handlers())
     # Admin commands before the catch-all: for anyone else they fall through to "unknown command".
-    AdminCommands(config, store, app.bot_data.setdefault("delivery_rate", DeliveryRate())).register(app)
+    AdminCommands(config, store, app.bot_data.setdefault("delivery_rate", metrics.SendRate())).register(app)
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
     flood.install(app, config.telegram.command_limit, config.telegram.command_window.total_seconds())
     app.add_error_handler(_log_error)
@@ -77,7 +77,7 @@ async def _start_services(app: Application) -> None:
     broadcast_bot = _broadcast_bot(app.bot.token, config)
     await broadcast_bot.initialize()
     broadcaster = Broadcaster(broadcast_bot, store, config)
-    broadcaster.on_event = app.bot_data["delivery_rate"].record
+    broadcaster.on_event = app.bot_data["delivery_rate"].on_broadcast
     app.bot_data.update(client=client, broadcaster=broadcaster, broadcast_bot=broadcast_bot)
     app.bot_data["poller"] = build_poller(app, config)
     app.bot_data["broadcast_task"] = asyncio.create_task(_keep_broadcasting(broadcaster))

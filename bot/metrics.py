@@ -35,6 +35,8 @@ CURRENT_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("nashra_sou
 # The status page shows this many of the latest items, and a day of hourly counts for its chart.
 RECENT_ITEMS = 20
 HISTORY_HOURS = 24
+# Sends are counted per second over this window, for /status and the admins' /stats.
+RATE_WINDOW_SECONDS = 3600
 
 ITEMS_DISCOVERED = Counter("nashra_items_discovered", "Items listed by a source's page", ["source"])
 ITEMS_NEW = Counter("nashra_items_new", "Items not seen before, queued for delivery", ["source"])
@@ -75,25 +77,47 @@ class Found:
     url: str | None
 
 
+class SendRate:
+    """Messages sent over the last hour, one bucket a second: bounded however many go out."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._buckets: deque[list[int]] = deque()  # [second, count], oldest first
+
+    def add(self) -> None:
+        second = int(self._clock())
+        if self._buckets and self._buckets[-1][0] == second:
+            self._buckets[-1][1] += 1
+        else:
+            self._buckets.append([second, 1])
+        while self._buckets and self._buckets[0][0] <= second - RATE_WINDOW_SECONDS:
+            self._buckets.popleft()
+
+    def on_broadcast(self, event: str, chat: int | str) -> None:
+        """The broadcaster's on_event hook: count each accepted send."""
+        if event == "sent":
+            self.add()
+
+    def since(self, seconds: float) -> int:
+        """Sends in the last `seconds` (at most RATE_WINDOW_SECONDS)."""
+        start = self._clock() - seconds
+        return sum(count for second, count in self._buckets if second > start)
+
+
 class Activity:
-    """In-memory history for /status and /healthz: recent items, items per hour, finished polls."""
+    """In-memory history for /status and /healthz: recent items, items per hour, finished polls, sends."""
 
     def __init__(self) -> None:
         self.started = time.time()
         self.recent: deque[Found] = deque(maxlen=RECENT_ITEMS)
         self.per_hour: Tally[int] = Tally()
         self.poll_finished: dict[str, float] = {}
-        self.sends: deque[float] = deque()
+        self.sends = SendRate()
 
     def items_per_hour(self, now: float) -> list[int]:
         """Counts for the last HISTORY_HOURS hours, oldest first; the last bucket is the current hour."""
         this_hour = int(now // 3600)
         return [self.per_hour.get(h, 0) for h in range(this_hour - HISTORY_HOURS + 1, this_hour + 1)]
-
-    def sends_last_hour(self, now: float) -> int:
-        while self.sends and self.sends[0] < now - 3600:
-            self.sends.popleft()
-        return len(self.sends)
 
 
 ACTIVITY = Activity()
@@ -143,7 +167,7 @@ async def _counted(endpoint: str, call: Awaitable[Any]) -> Any:
         raise
     if endpoint.startswith("send"):
         MESSAGES_SENT.inc()
-        ACTIVITY.sends.append(time.time())
+        ACTIVITY.sends.add()
     return result
 
 

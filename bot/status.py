@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from bot.config import Config
-from bot.metrics import HISTORY_HOURS, Activity
+from bot.metrics import HISTORY_HOURS, RATE_WINDOW_SECONDS, Activity
 from bot.routing import ARTICLE_CHANNEL, ARTICLE_READER, BREAKING_CHANNEL, BREAKING_READER
 from bot.store import Store
 
@@ -78,7 +78,7 @@ def _outbox(store: Store, activity: Activity, now: float) -> str:
     rows = "".join(
         f"<tr><td>{PRIORITY_NAMES.get(p, p)}</td><td>{depth.get(p, 0)}</td></tr>" for p in PRIORITY_NAMES
     )
-    sent = activity.sends_last_hour(now)
+    sent = activity.sends.since(RATE_WINDOW_SECONDS)
     return (
         f"<table id=outbox><tr><th>priority</th><th>waiting</th></tr>{rows}"
         f"<tr><th>المجموع · total</th><th>{sum(depth.values())}</th></tr></table>"
