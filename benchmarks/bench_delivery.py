@@ -180,13 +180,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         bot = Bot(TOKEN, base_url=base_url, request=AiohttpRequest(CONCURRENCY + 2))
         await bot.initialize()
         broadcaster = Broadcaster(bot, store, config)
-        peak_rss = idle_rss
         started = time.time()
         cpu_before = cpu_seconds()
         task = asyncio.create_task(broadcaster.run())
         while store.pending():
             await asyncio.sleep(0.5)
-            peak_rss = max(peak_rss, rss_mb())
         bot_cpu = cpu_seconds() - cpu_before
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -219,7 +217,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "standin_cpu_ms_per_message": report["cpu_s"] * 1000 / report["sent"],
         "standin_cpu_share": report["cpu_s"] / span,
         "rss_idle_mb": idle_rss,
-        "rss_peak_mb": max(peak_rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "rss_peak_mb": max(idle_rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 

@@ -207,25 +207,30 @@ def word_scores(got: str, gold: str) -> tuple[float, float, float]:
     return precision, recall, 2 * precision * recall / (precision + recall)
 
 
-def furniture_texts(page: GoldPage, html: str, title: str) -> list[str]:
+def _tree(html: str | lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The parsed page: `score` parses once and hands the tree on; the tests pass the HTML text."""
+    return lxml_html.fromstring(html) if isinstance(html, str) else html
+
+
+def furniture_texts(page: GoldPage, html: str | lxml_html.HtmlElement, title: str) -> list[str]:
     """Texts of the page's ticker items, menus, related boxes and forms, long enough to be telling."""
-    tree = lxml_html.fromstring(html)
+    tree = _tree(html)
     selectors = ", ".join(filter(None, (page.furniture_css, COMMON_FURNITURE)))
     squashed = (" ".join(e.text_content().split()) for e in tree.cssselect(selectors))
     return sorted({t for t in squashed if len(t) >= MIN_FURNITURE_CHARS and t != title})
 
 
-def headline(html: str) -> str:
+def headline(html: str | lxml_html.HtmlElement) -> str:
     """The headline as a reader sees it: the <h1> the <title> holds (others hold a logo); '' when none."""
-    tree = lxml_html.fromstring(html)
+    tree = _tree(html)
     page_title = " ".join((tree.findtext(".//title") or "").split())
     h1s = [" ".join(h.text_content().split()) for h in tree.iter("h1")]
     return max((h for h in h1s if h in page_title), key=len, default=max(h1s, key=len, default=""))
 
 
-def site_names(html: str) -> list[str]:
+def site_names(html: str | lxml_html.HtmlElement) -> list[str]:
     """Names the site goes by: og:site_name plus the names read off the corpus' <title>s."""
-    tree = lxml_html.fromstring(html)
+    tree = _tree(html)
     found = [m.get("content", "").strip() for m in tree.xpath('//meta[@property="og:site_name"]')]
     return [n for n in (*found, *SITE_NAMES) if n]
 
@@ -233,21 +238,22 @@ def site_names(html: str) -> list[str]:
 def score(page: GoldPage, html: str, text: str, title: str, published: datetime | None) -> Score:
     """Score one extraction against the page's gold."""
     result = Score(title=title)
+    tree = lxml_html.fromstring(html)
     if page.text is not None:
         result.precision, result.recall, result.f1 = word_scores(text, page.text)
     if page.text_prefix is not None:
         result.prefix_ok = " ".join(text.split()).startswith(page.text_prefix)
-    reference = page.title or headline(html)
+    reference = page.title or headline(tree)
     if reference:
         result.title_ok = title == reference
-    result.site_name_left = next((n for n in site_names(html) if n in title), "")
+    result.site_name_left = next((n for n in site_names(tree) if n in title), "")
     if published is not None:
         # The gold is the site's local date: the stamp's date in its own time zone.
         result.date = published.isoformat()
         result.date_ok = published.date().isoformat() == page.date if page.date else None
     elif page.date:
         result.date_ok = False
-    leaks = [t for t in furniture_texts(page, html, title) if t in text]
+    leaks = [t for t in furniture_texts(page, tree, title) if t in text]
     leaks += [p for p in (*FURNITURE_PHRASES, *page.absent) if p in text]
     leaks += [f"missing: {p}" for p in page.present if p not in text]
     result.furniture = leaks

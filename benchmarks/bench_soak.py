@@ -181,9 +181,12 @@ categories = ["sport"]
 class Soak:
     """One soak run: owns the site, the stand-in, the child process and the bookkeeping."""
 
-    def __init__(self, folder: Path, site: SampleNewsSite, api: FakeBotAPI, rng: random.Random) -> None:
+    def __init__(
+        self, folder: Path, site: SampleNewsSite, api: FakeBotAPI, rng: random.Random, *, debug: bool = False
+    ) -> None:
         self.folder, self.site, self.api, self.rng = folder, site, api, rng
-        self.config = write_config(folder, site, api)
+        # At DEBUG every library's records reach the log, so the token test sees everything written.
+        self.config = write_config(folder, site, api, debug=debug)
         self.data = folder / "data" / "nashra.json"
         self.log = folder / "bot.log"
         self.readers = {chat: Reader(chat) for chat in (STEADY_READER, *CHURN_READERS)}
@@ -193,10 +196,8 @@ class Soak:
         self.report = SoakReport()
         self.proc: subprocess.Popen[bytes] | None = None
 
-    async def start(self, *, debug: bool = False) -> None:
+    async def start(self) -> None:
         calls = len(self.api.calls("getUpdates"))
-        # At DEBUG every library's records reach the log, so the token test sees everything written.
-        write_config(self.folder, self.site, self.api, debug=debug)
         env = os.environ | {"NASHRA_BOT_TOKEN": TOKEN, "PYTHONPATH": str(REPO)}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -360,8 +361,8 @@ async def run_soak(kills: int, folder: Path, *, seed: int = 6, debug: bool = Fal
     with SampleNewsSite() as site, FakeBotAPI(TOKEN) as api:
         for channel in ("@nashra_breaking", "@nashra_sport"):
             api.add_chat(channel, type="channel", title=channel)
-        soak = Soak(folder, site, api, rng)
-        await soak.start(debug=debug)
+        soak = Soak(folder, site, api, rng, debug=debug)
+        await soak.start()
         soak.command(soak.readers[STEADY_READER])
         while site.requests.count("/") < 2 or soak.readers[STEADY_READER].inflight:
             await asyncio.sleep(0.1)  # the second ticker poll means the silent first one was committed
@@ -369,7 +370,7 @@ async def run_soak(kills: int, folder: Path, *, seed: int = 6, debug: bool = Fal
         for _ in range(kills):
             await soak.load(rng.uniform(0.2, 2.5))
             soak.kill()
-            await soak.start(debug=debug)
+            await soak.start()
             soak.retry_unanswered()
         await soak.settle()
         soak.stop()

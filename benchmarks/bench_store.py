@@ -34,12 +34,23 @@ STOCK_OPS = 3
 FLUSH_CHANGES = 100
 
 
+class Clock:
+    """A settable clock, so one store can commit a month of days without being reopened."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def fill(path: Path, size: int, now: float) -> None:
     """Spread `size` seen items over the retention window, one commit per day, like a month of polls."""
     per_day = size // DAYS
+    clock = Clock(now - (DAYS - 1) * 86_400)
+    store = Store(path, clock=clock)
     for day in range(DAYS):
-        clock = now - (DAYS - 1 - day) * 86_400
-        store = Store(path, clock=lambda clock=clock: clock)
+        clock.now = now - (DAYS - 1 - day) * 86_400
         store.mark_seen((URL.format(day * per_day + i, i) for i in range(per_day)), "bench")
         store.commit_now()
     store.save_subscriber(1, categories=["sport"], language="ar")

@@ -79,3 +79,14 @@ def split(items: Sequence[T], seed: int = SEED) -> tuple[list[T], list[T]]:
     random.Random(seed).shuffle(order)
     cut = round(len(order) * TRAIN_SHARE)
     return [items[i] for i in order[:cut]], [items[i] for i in order[cut:]]
+
+
+def split_by_source(docs: Sequence[Doc], seed: int = SEED) -> tuple[list[Doc], list[Doc]]:
+    """Every source's fixed 70/30 split, sources in name order: (the training 70%s, the held-out 30%s)."""
+    training: list[Doc] = []
+    held_out: list[Doc] = []
+    for source in sorted({d.source for d in docs}):
+        train, test = split([d for d in docs if d.source == source], seed)
+        training += train
+        held_out += test
+    return training, held_out

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
 
-from benchmarks.corpus import Doc, category_docs, shared_arg, shared_dir, split
+from benchmarks.corpus import Doc, category_docs, shared_arg, shared_dir, split_by_source
 from jobs.classify import MODEL, TITLE_WEIGHT, Classifier
 from jobs.stems import stems
 
@@ -84,11 +84,7 @@ def main() -> None:
     """Train on every source's 70% split and write the model file."""
     args = shared_arg(__doc__ or "").parse_args()
     docs = category_docs(shared_dir(args.shared))
-    training = [
-        doc
-        for source in sorted({d.source for d in docs})
-        for doc in split([d for d in docs if d.source == source])[0]
-    ]
+    training, _ = split_by_source(docs)
     OUTPUT.write_text(to_json(train(training)) + "\n", encoding="utf-8")
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size} bytes) from {len(training)} documents")
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +20,8 @@ from telegram.ext import Application
 from bot.demo import DEMO_CATEGORIES
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def toml_value(value: Any) -> str:
@@ -119,3 +124,33 @@ def wait_for_process(
 
 def _log_text(log: Path | None) -> str:
     return f":\n{log.read_text()}" if log is not None and log.exists() else ""
+
+
+class Bot:
+    """`python -m bot run -c FILE` with its log in a file the test reads."""
+
+    def __init__(
+        self, config: Path, api: FakeBotAPI, log: Path, *, env: dict[str, str] | None = None
+    ) -> None:
+        self.config, self.log = config, log
+        environ = os.environ | {"NASHRA_BOT_TOKEN": api.token} | (env or {})
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "-c", str(config)], cwd=ROOT, env=environ, stderr=out
+            )
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def wait_for_log(self, needle: str, count: int = 1) -> None:
+        wait_for_process(
+            lambda: self.text().count(needle) >= count, f"{needle!r} in the log", self.process, self.log
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail(f"the bot did not stop on {signal.Signals(sig).name}:\n{self.text()}")

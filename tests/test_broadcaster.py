@@ -332,30 +332,24 @@ async def test_an_article_that_revises_an_alert_reaches_its_category_and_edits_e
 
 
 async def test_a_revision_queued_before_its_original_went_out_sends_one_message_with_the_latest_text(
-    api: FakeBotAPI, tmp_path: Path
+    api: FakeBotAPI, harness: Harness
 ) -> None:
-    harness = Harness(api, make_config(tmp_path))
-    for reader in READERS:
-        harness.subscribe(reader, breaking=True)
     alert = news(1, breaking=True, title="مقتل 3 أشخاص في انفجار بمرفأ اللاذقية")
     first = news(2, breaking=True, title="ارتفاع عدد القتلى إلى 5", revises=alert.key)
     latest = news(3, breaking=True, title="ارتفاع عدد القتلى إلى 7", revises=alert.key)
     await harness.publish(alert, first, latest)
-    try:
-        await harness.start()
-        await harness.settled()
-        for chat in (*READERS, "@nashra_breaking"):
-            (message,) = api.sent(chat)
-            assert "إلى 7" in message.plain and not message.edited, chat
-        assert api.calls("editMessageText") == []  # nobody saw the stale headline first
-        # A later correction still finds the message each chat got.
-        await harness.publish(news(4, breaking=True, title="ارتفاع عدد القتلى إلى 9", revises=alert.key))
-        await harness.settled()
-        for chat in (*READERS, "@nashra_breaking"):
-            (message,) = api.sent(chat)
-            assert "إلى 9" in message.plain and message.edited, chat
-    finally:
-        await harness.stop()
+    await harness.start()
+    await harness.settled()
+    for chat in (*READERS, "@nashra_breaking"):
+        (message,) = api.sent(chat)
+        assert "إلى 7" in message.plain and not message.edited, chat
+    assert api.calls("editMessageText") == []  # nobody saw the stale headline first
+    # A later correction still finds the message each chat got.
+    await harness.publish(news(4, breaking=True, title="ارتفاع عدد القتلى إلى 9", revises=alert.key))
+    await harness.settled()
+    for chat in (*READERS, "@nashra_breaking"):
+        (message,) = api.sent(chat)
+        assert "إلى 9" in message.plain and message.edited, chat
 
 
 async def test_a_dropped_connection_backs_off_and_delivers_once(

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webserver import Handler, ScriptedServer, static
 
 from bot.config import Config, parse_config
 from bot.demo import DEMO_CATEGORIES
 from bot.poller import Poller
 from bot.store import Store
 from jobs.fetch import Fetcher, FetchError, FetchPolicy, new_client
+from tests.webserver import Handler, ScriptedServer, static
 
 MB = 1024 * 1024
 # What the hostile answers may allocate at once; the process budget is 300 MB, and the process

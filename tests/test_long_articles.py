@@ -15,7 +15,7 @@ from bot.messages import CAPTION_LIMIT, TEXT_LIMIT, utf16_len
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
 from jobs.summarise import CAPTION_BUDGET, CAPTION_SENTENCES, split_sentences
-from tests.webserver import Handler, ScriptedServer
+from tests.webserver import Handler, ScriptedServer, static
 
 READER = 6101
 # Sentence ends a summary may stop on (the message adds no ellipsis when it ends on one of these).
@@ -55,13 +55,11 @@ class LongSite:
         self.published: list[Doc] = []
         self.server = ScriptedServer()
         self.server.routes["/feed/"] = self._feed
-        self.server.routes["/robots.txt"] = lambda h: h.reply(404, b"", "text/plain")
+        self.server.routes["/robots.txt"] = static(b"", "text/plain", status=404)
         for i, doc in enumerate(docs):
             image = self.server.url("/lead.jpg") if i == 0 else None
             body = page(doc, image)
-            self.server.routes[f"/a/{i}"] = lambda h, body=body: h.reply(
-                200, body, "text/html; charset=utf-8"
-            )
+            self.server.routes[f"/a/{i}"] = static(body)
 
     def _feed(self, handler: Handler) -> None:
         handler.reply(200, feed(self.server, self.published), "application/rss+xml")

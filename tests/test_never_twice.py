@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webserver import Handler, ScriptedServer, static
 
 from bot.config import parse_config
 from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
@@ -19,6 +18,7 @@ from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
 from jobs.fetch import new_client
 from jobs.records import NewsItem
+from tests.webserver import Handler, ScriptedServer, static
 
 READER = 7007
 

@@ -2,54 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import pytest
 
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
-from tests.opshelp import PROCESS_TIMEOUT, wait_for_process, write_config
+from tests.opshelp import PROCESS_TIMEOUT, Bot, wait_for_process, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 READERS = range(8_000_001, 8_000_091)
-
-
-class Bot:
-    """`python -m bot run -c FILE` with its log in a file the test reads."""
-
-    def __init__(self, config: Path, api: FakeBotAPI, log: Path) -> None:
-        self.config, self.log = config, log
-        env = os.environ | {"NASHRA_BOT_TOKEN": api.token}
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run", "-c", str(config)], cwd=ROOT, env=env, stderr=out
-            )
-
-    def text(self) -> str:
-        return self.log.read_text(encoding="utf-8")
-
-    def wait_for_log(self, needle: str, count: int = 1) -> None:
-        deadline = time.monotonic() + PROCESS_TIMEOUT
-        while self.text().count(needle) < count:
-            if self.process.poll() is not None:
-                pytest.fail(f"the bot exited with {self.process.returncode}:\n{self.text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"gave up waiting for {needle!r} in the log:\n{self.text()}")
-            time.sleep(0.05)
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        self.process.send_signal(sig)
-        try:
-            return self.process.wait(PROCESS_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            pytest.fail(f"the bot did not stop on {signal.Signals(sig).name}:\n{self.text()}")
 
 
 def nashra(*args: str) -> subprocess.CompletedProcess[str]:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,10 +16,8 @@ from bot.config import ConfigError, load_config
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI, html_to_plain
 from bot.texts import text
-from tests.opshelp import PROCESS_TIMEOUT, wait_for_process, write_config
+from tests.opshelp import Bot, wait_for_process, write_config
 
-ROOT = Path(__file__).resolve().parents[1]
-# Start-up imports trafilatura and lxml; a loaded 2-core machine needs a while.
 READER = 2468
 SECRET = "s3cret-Token_for-the-webhook"
 PUBLIC_URL = "https://news.example.org/nashra/updates"
@@ -49,14 +43,9 @@ def test_only_updates_carrying_the_secret_are_handled(
         telegram=telegram,
         ops={"log_level": "debug"},
     )
-    log = tmp_path / "bot.log"
-    env = os.environ | {"NASHRA_BOT_TOKEN": api.token, "NASHRA_WEBHOOK_SECRET": SECRET}
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "-c", str(config)], cwd=ROOT, env=env, stderr=out
-        )
+    bot = Bot(config, api, tmp_path / "bot.log", env={"NASHRA_WEBHOOK_SECRET": SECRET})
     try:
-        wait_for_process(lambda: api.webhook, "setWebhook", process, log)
+        wait_for_process(lambda: api.webhook, "setWebhook", bot.process, bot.log)
         assert api.webhook["url"] == PUBLIC_URL and api.webhook["secret_token"] == SECRET
         # Served on loopback at the public URL's path (a reverse proxy forwards to it).
         endpoint = f"http://127.0.0.1:{port}/nashra/updates"
@@ -72,15 +61,14 @@ def test_only_updates_carrying_the_secret_are_handled(
             assert post("/start", {"X-Telegram-Bot-Api-Secret-Token": "guessed"}) == 403
             assert post("/start", {}) == 403
             assert post("/help", {"X-Telegram-Bot-Api-Secret-Token": SECRET}) == 200
-            wait_for_process(lambda: api.sent(READER), "the reply to /help", process, log)
+            wait_for_process(lambda: api.sent(READER), "the reply to /help", bot.process, bot.log)
             time.sleep(0.5)  # anything the refused updates could have caused would show by now
         (reply,) = api.sent(READER)
         assert reply.plain == html_to_plain(text("en", "help")).strip()
         assert api.calls("getUpdates") == []  # a webhook bot never polls
     finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(PROCESS_TIMEOUT)
-    logged = log.read_text()
+        code = bot.stop()
+    logged = bot.text()
     assert code == 0, logged
     assert "setWebhook" in logged  # PTB logged the call at debug level...
     assert SECRET not in logged and api.token not in logged  # ...but neither secret reached the log
