@@ -17,6 +17,7 @@ Everything lives in memory; seen keys are held as 64-bit hashes so a million of 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import itertools
 import json
@@ -307,8 +308,9 @@ class Store:
     # --- sources ----------------------------------------------------------------------------
 
     def source_state(self, name: str) -> dict[str, Any]:
+        """A deep copy: a caller that appends to a nested list must not change the stored state unseen."""
         found = self._sources.get(name)
-        return dict(found[1]) if found else {}
+        return copy.deepcopy(found[1]) if found else {}
 
     def update_source_state(self, name: str, **fields: Any) -> None:
         """Change a source's state; a change of poll timestamps alone stays in memory (see VOLATILE)."""
