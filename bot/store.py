@@ -134,8 +134,11 @@ class Store:
             tables = self._migrate_from_1(tables, raw)
         self._storage = MemoryFirstStorage(tables)
         self._db = TinyDB(storage=lambda: self._storage)
-        self._settings_dirty = not raw
-        self._settings_tables()["meta"]["1"] = {"schema": SCHEMA_VERSION}
+        # Only a new or changed meta row is worth a write: rewriting an unchanged file on every start
+        # would cost a rename and two fsyncs for nothing.
+        meta = {"schema": SCHEMA_VERSION}
+        changed = not raw or tables.get("meta", {}).get("1") != meta
+        self._settings_tables(dirty=changed)["meta"]["1"] = meta
         self._commit_lock = asyncio.Lock()
         self._seen: set[int] = set()
         self._seen_by_day: dict[int, list[int]] = {}
@@ -222,8 +225,9 @@ class Store:
     def path(self) -> Path:
         return self._path
 
-    def _settings_tables(self) -> dict[str, dict[str, Any]]:
-        self._settings_dirty = True
+    def _settings_tables(self, *, dirty: bool = True) -> dict[str, dict[str, Any]]:
+        """The settings tables, about to be changed: the next commit saves the file unless dirty is False."""
+        self._settings_dirty = dirty
         tables = self._storage.tables
         for name in ("meta", "subscribers"):
             tables.setdefault(name, {})

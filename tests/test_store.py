@@ -292,3 +292,17 @@ async def test_a_nested_list_appended_to_by_the_caller_is_journalled(tmp_path: P
     store.update_source_state("t", headlines=state["headlines"])
     await store.commit()
     assert Store(path).source_state("t")["headlines"] == ["first", "second"]
+
+
+async def test_the_first_commit_after_a_start_leaves_an_unchanged_settings_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.save_subscriber(1, categories=["sport"], language="ar")
+    await store.commit()
+    before = path.stat()
+    reopened = Store(path)
+    reopened.mark_seen(["url:https://a.example/1"], "a")
+    await reopened.commit()
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert Store(path).subscriber(1) is not None
