@@ -153,6 +153,11 @@ def lock_path(data_file: Path) -> Path:
     return data_file.with_name(data_file.name + ".lock")
 
 
+def _read_pid(fd: int) -> str:
+    """The pid the lock's holder wrote, as text; empty when it has not written it yet."""
+    return os.read(fd, 32).decode(errors="replace").strip()
+
+
 def lock_holder(data_file: Path) -> int | None:
     """The pid of the live process holding the data lock, or None when no process holds it."""
     try:
@@ -162,7 +167,7 @@ def lock_holder(data_file: Path) -> int | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.read(fd, 32).decode(errors="replace").strip()
+        holder = _read_pid(fd)
         return int(holder) if holder.isdigit() else None
     finally:
         os.close(fd)
@@ -183,7 +188,7 @@ class DataLock:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            holder = _read_pid(fd) or "unknown"
             os.close(fd)
             raise StoreError(
                 f"{data_file} is in use by another nashra process (pid {holder}, lock {self.path}); "

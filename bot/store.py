@@ -17,6 +17,7 @@ Everything lives in memory; seen keys are held as 64-bit hashes so a million of 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import itertools
 import json
@@ -27,13 +28,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Table
-
 from bot.storage import Journal, StoreError, day_name, write_atomically
 
-__all__ = ["Delivery", "Store", "StoreError", "key_id", "write_atomically"]
+__all__ = ["Delivery", "Store", "StoreError", "key_id"]
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +40,6 @@ DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 86_400
 # /latest is about recent news: looking further back than this would stall the loop on a big store.
 LATEST_SCAN = 5_000
-
-
-class MemoryFirstStorage(Storage):
-    """A TinyDB storage that keeps the database in memory and writes only when told to."""
-
-    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
-        self.tables = data
-
-    def read(self) -> dict[str, dict[str, Any]]:
-        return self.tables
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self.tables = data
-
-    def snapshot(self) -> bytes:
-        """Serialise now, on the caller's thread, so later changes cannot tear the written copy."""
-        return json.dumps(self.tables, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _load_settings(path: Path) -> tuple[dict[str, dict[str, Any]], bytes]:
@@ -131,11 +111,16 @@ class Store:
             raise StoreError(f"{self._path} has schema {schema}, newer than this nashra ({SCHEMA_VERSION})")
         if schema == 1:
             tables = self._migrate_from_1(tables, raw)
-        self._storage = MemoryFirstStorage(tables)
-        self._db = TinyDB(storage=lambda: self._storage)
-        self._settings_dirty = not raw
-        self._settings_tables()["meta"]["1"] = {"schema": SCHEMA_VERSION}
+        # The settings file's tables, in TinyDB's JSON layout: {table: {document id: document}}.
+        self._tables = tables
+        # Only a new or changed meta row is worth a write: rewriting an unchanged file on every start
+        # would cost a rename and two fsyncs for nothing.
+        meta = {"schema": SCHEMA_VERSION}
+        changed = not raw or tables.get("meta", {}).get("1") != meta
+        self._settings_tables(dirty=changed)["meta"]["1"] = meta
         self._commit_lock = asyncio.Lock()
+        # Retention can only change when the day does: the last day _expire checked, None before the first.
+        self._expired_through: int | None = None
         self._seen: set[int] = set()
         self._seen_by_day: dict[int, list[int]] = {}
         self._items: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -221,17 +206,13 @@ class Store:
     def path(self) -> Path:
         return self._path
 
-    def _settings_tables(self) -> dict[str, dict[str, Any]]:
-        self._settings_dirty = True
-        tables = self._storage.tables
+    def _settings_tables(self, *, dirty: bool = True) -> dict[str, dict[str, Any]]:
+        """The settings tables, about to be changed: the next commit saves the file unless dirty is False."""
+        self._settings_dirty = dirty
+        tables = self._tables
         for name in ("meta", "subscribers"):
             tables.setdefault(name, {})
         return tables
-
-    def _table(self, name: str) -> Table:
-        """A TinyDB table in the settings file, about to be written: the next commit saves the file."""
-        self._settings_dirty = True
-        return self._db.table(name)
 
     def _today(self) -> int:
         return int(self._clock() // SECONDS_PER_DAY)
@@ -242,18 +223,23 @@ class Store:
         expired = self._expire(today)
         line = _line(self._batch) if self._batch else None
         self._batch = {}
-        settings = self._storage.snapshot() if self._settings_dirty else None
+        # Serialised now, on the loop, so later changes cannot tear the copy the thread writes.
+        settings = _compact(self._tables) if self._settings_dirty else None
         self._settings_dirty = False
         return today, line, settings, expired
 
     def _write(self, today: int, line: bytes | None, settings: bytes | None, expired: list[int]) -> None:
         """Journal first: a settings file that got ahead of the journal could never be reconciled."""
-        if line is not None:
-            self._journal.append(today, line)
-        if settings is not None:
-            write_atomically(self._path, settings)
-        for day in expired:
-            self._journal.drop(day)
+        try:
+            if line is not None:
+                self._journal.append(today, line)
+            if settings is not None:
+                write_atomically(self._path, settings)
+            for day in expired:
+                self._journal.drop(day)
+        except BaseException:
+            self._expired_through = None  # the next commit lists the journal again, for files left behind
+            raise
 
     async def commit(self) -> None:
         """Make every change so far durable; callers await this before acting on the change."""
@@ -268,8 +254,11 @@ class Store:
 
     def _expire(self, today: int) -> list[int]:
         """Forget days past retention, carrying what is still needed into the batch being committed."""
+        if today == self._expired_through:
+            return []
         cutoff = today - self._retention_days
         expired = [day for day in self._journal.days() if day < cutoff]
+        self._expired_through = today
         expired += [day for day in self._seen_by_day if day < cutoff and day not in expired]
         if not expired:
             return []
@@ -300,15 +289,16 @@ class Store:
         return hash(key) in self._seen
 
     def mark_seen(self, keys: Iterable[str], source: str) -> None:
-        fresh = self._remember(dict.fromkeys(keys), self._today())
+        fresh = self._remember(keys, self._today())
         if fresh:
             self._batch.setdefault("seen", {}).setdefault(source, []).extend(fresh)
 
     # --- sources ----------------------------------------------------------------------------
 
     def source_state(self, name: str) -> dict[str, Any]:
+        """A deep copy: a caller that appends to a nested list must not change the stored state unseen."""
         found = self._sources.get(name)
-        return dict(found[1]) if found else {}
+        return copy.deepcopy(found[1]) if found else {}
 
     def update_source_state(self, name: str, **fields: Any) -> None:
         """Change a source's state; a change of poll timestamps alone stays in memory (see VOLATILE)."""
@@ -338,7 +328,7 @@ class Store:
     # --- subscribers ------------------------------------------------------------------------
 
     def subscriber(self, chat_id: int) -> dict[str, Any] | None:
-        doc = self._storage.tables.get("subscribers", {}).get(str(key_id(str(chat_id))))
+        doc = self._tables.get("subscribers", {}).get(str(key_id(str(chat_id))))
         return dict(doc) if doc else None
 
     def save_subscriber(self, chat_id: int, **fields: Any) -> None:
@@ -349,7 +339,7 @@ class Store:
         self._settings_tables()["subscribers"][str(key_id(str(chat_id)))] = doc
 
     def subscribers(self) -> Iterator[dict[str, Any]]:
-        yield from (dict(doc) for doc in self._storage.tables.get("subscribers", {}).values())
+        yield from (dict(doc) for doc in self._tables.get("subscribers", {}).values())
 
     # --- reader settings: kept in the subscriber's document, so export and import carry them --
 
@@ -469,4 +459,8 @@ class Store:
 
 def _line(batch: dict[str, Any]) -> bytes:
     """One journal line: compact JSON, Arabic kept readable, newline-terminated so a tear is visible."""
-    return json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return _compact(batch) + b"\n"
+
+
+def _compact(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

@@ -280,3 +280,29 @@ async def test_quiet_polls_write_nothing_yet_their_state_survives_retention(tmp_
     await store.commit()
     reopened = Store(path, retention_days=30, clock=clock)
     assert reopened.source_state("s") == {"name": "s", "etag": '"v2"', "last_success_at": clock.now}
+
+
+async def test_a_nested_list_appended_to_by_the_caller_is_journalled(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.update_source_state("t", headlines=["first"])
+    await store.commit()
+    state = store.source_state("t")
+    state["headlines"].append("second")  # what the poller does with a ticker's headlines
+    store.update_source_state("t", headlines=state["headlines"])
+    await store.commit()
+    assert Store(path).source_state("t")["headlines"] == ["first", "second"]
+
+
+async def test_the_first_commit_after_a_start_leaves_an_unchanged_settings_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.save_subscriber(1, categories=["sport"], language="ar")
+    await store.commit()
+    before = path.stat()
+    reopened = Store(path)
+    reopened.mark_seen(["url:https://a.example/1"], "a")
+    await reopened.commit()
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert Store(path).subscriber(1) is not None
