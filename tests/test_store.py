@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from tinydb import TinyDB
 
 from bot.cli import main
 from bot.storage import DataLock
@@ -306,3 +307,13 @@ async def test_the_first_commit_after_a_start_leaves_an_unchanged_settings_file_
     after = path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert Store(path).subscriber(1) is not None
+
+
+def test_the_settings_file_is_readable_by_stock_tinydb(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    store = Store(path)
+    store.save_subscriber(7, categories=["sport"], language="ar")
+    store.commit_now()
+    with TinyDB(path, access_mode="r") as db:
+        (reader,) = db.table("subscribers").all()
+    assert reader["chat_id"] == 7 and reader["categories"] == ["sport"]
