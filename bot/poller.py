@@ -380,11 +380,12 @@ class Poller:
         """Turn a candidate into a news item, falling back to what the listing said if the page fails."""
         terms = candidate.categories + (article.categories if article else ())
         url = (article.canonical or article.url) if article else candidate.url
-        body = article.text if article else candidate.summary  # the classifier's input when nothing else says
-        categories = self._categoriser.categorise(terms, url, source.category, text=body)
+        body = article.text if article else candidate.summary
+        title = (article.title if article else "") or candidate.title
+        # The classifier's input when nothing else says; it was trained with the title weighted.
+        categories = self._categoriser.categorise(terms, url, source.category, text=body, title=title)
         if candidate.is_ticker:
             categories = (*self._breaking_slugs(), *categories)
-        title = (article.title if article else "") or candidate.title
         ranked = rank(body, title)  # segmented and scored once, selected for each budget
         return NewsItem(
             key=candidate_key(candidate) if not article else "url:" + canonical_url(url or ""),
