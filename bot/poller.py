@@ -39,7 +39,7 @@ from jobs.extract import extract_article
 from jobs.fetch import Fetched, Fetcher, FetchError, Validators
 from jobs.fingerprint import Change, Story, StoryIndex, compare_headlines, fingerprint
 from jobs.records import Article, Candidate, NewsItem
-from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, summarise
+from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, rank, summarise
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ class Poller:
         self._categoriser = Categoriser([c.spec() for c in config.categories])
         rows = store.source_state(STORY_INDEX_STATE).get("stories", [])
         self._stories = StoryIndex.from_json(rows)
+        # Set when a poll adds a story, so the index (large) is written only when it changed.
+        self._stories_changed = False
 
     async def poll(self, source: Source, *, force: bool = False) -> PollResult:
         """Poll once unless backing off; a failure is one log line naming the source."""
@@ -262,7 +264,9 @@ class Poller:
                 self._store.enqueue(self._targets(item))
                 items.append(item)
             self._store.mark_seen(keys, source.name)
-        self._store.update_source_state(STORY_INDEX_STATE, stories=self._stories.to_json())
+        if self._stories_changed:
+            self._stories_changed = False
+            self._store.update_source_state(STORY_INDEX_STATE, stories=self._stories.to_json())
         return items
 
     def _note_source(self, repeat: NewsItem) -> NewsItem | None:
@@ -345,6 +349,7 @@ class Poller:
             return replace(item, revises=earlier.key, also=((source.name, item.url),))
         ticker = self._stories.ticker_for(item.title)
         self._stories.add(Story(item.key, sketch, item.title, False, time.time()))
+        self._stories_changed = True
         if ticker is not None:
             # The breaking headline we alerted is now a full article: the alert is edited to link it.
             return replace(item, revises=ticker.key)
@@ -367,6 +372,7 @@ class Poller:
         else:
             headlines.append([candidate.title, item.key])
             self._stories.add(Story(item.key, None, item.title, True, time.time()))
+            self._stories_changed = True
         self._store.update_source_state(source.name, headlines=headlines[-RECENT_HEADLINES:])
         return item
 
@@ -374,19 +380,20 @@ class Poller:
         """Turn a candidate into a news item, falling back to what the listing said if the page fails."""
         terms = candidate.categories + (article.categories if article else ())
         url = (article.canonical or article.url) if article else candidate.url
-        text = article.text if article else candidate.summary  # the classifier's input when nothing else says
-        categories = self._categoriser.categorise(terms, url, source.category, text=text)
+        body = article.text if article else candidate.summary
+        title = (article.title if article else "") or candidate.title
+        # The classifier's input when nothing else says; it was trained with the title weighted.
+        categories = self._categoriser.categorise(terms, url, source.category, text=body, title=title)
         if candidate.is_ticker:
             categories = (*self._breaking_slugs(), *categories)
-        title = (article.title if article else "") or candidate.title
-        body = article.text if article else candidate.summary
+        ranked = rank(body, title)  # segmented and scored once, selected for each budget
         return NewsItem(
             key=candidate_key(candidate) if not article else "url:" + canonical_url(url or ""),
             source=source.name,
             title=title,
             url=url,
-            summary=summarise(body, TEXT_BUDGET, title=title, max_sentences=TEXT_SENTENCES),
-            caption=summarise(body, CAPTION_BUDGET, title=title),
+            summary=summarise(body, TEXT_BUDGET, title=title, max_sentences=TEXT_SENTENCES, ranked=ranked),
+            caption=summarise(body, CAPTION_BUDGET, title=title, ranked=ranked),
             categories=tuple(dict.fromkeys(categories)),
             breaking=candidate.is_ticker or self._categoriser.is_breaking(categories, title),
             published=candidate.published or (article.published if article else None),

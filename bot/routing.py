@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from bot.config import Config
@@ -30,14 +31,17 @@ def targets(item: NewsItem, config: Config, store: Store) -> list[Target]:
             prio = BREAKING_CHANNEL if item.breaking else ARTICLE_CHANNEL
             found.setdefault(channel.chat, (channel.chat, item.key, prio, channel.language))
     searchable: str | None = None
+    tokens: list[str] = []
     for reader in store.subscribers():
         if not reader.get("active", True):
             continue
         if not (wanted.intersection(reader["categories"]) or (item.breaking and reader.get("breaking"))):
             continue
         if reader.get("filters"):
-            searchable = searchable or f" {normalise(item.title + ' ' + item.summary)} "
-            if not passes(reader["filters"], searchable):
+            if searchable is None:  # normalised and split once per item, not per reader and word
+                searchable = f" {normalise(item.title + ' ' + item.summary)} "
+                tokens = searchable.split()
+            if not passes(reader["filters"], searchable, tokens):
                 continue
         prio = BREAKING_READER if item.breaking else ARTICLE_READER
         found.setdefault(reader["chat_id"], (reader["chat_id"], item.key, prio, reader["language"]))
@@ -62,20 +66,27 @@ def _add_holders(item: NewsItem, config: Config, store: Store, found: dict[int |
             found.setdefault(reader["chat_id"], (reader["chat_id"], item.key, prio, reader["language"]))
 
 
-def passes(filters: dict[str, Any], searchable: str) -> bool:
-    """Keyword filters on normalised text: any include word must appear (if there are some), no exclude."""
+def passes(filters: dict[str, Any], searchable: str, tokens: list[str] | None = None) -> bool:
+    """Keyword filters on normalised text: any include word must appear (if there are some), no exclude.
+
+    `tokens` is `searchable.split()` when the caller has it already.
+    """
     include, exclude = filters.get("include", []), filters.get("exclude", [])
-    if include and not any(mentions(searchable, word) for word in include):
+    if include and not any(mentions(searchable, word, tokens) for word in include):
         return False
-    return not any(mentions(searchable, word) for word in exclude)
+    return not any(mentions(searchable, word, tokens) for word in exclude)
 
 
-def mentions(searchable: str, word: str) -> bool:
+# Readers' filter words recur for every item: each is stripped of its article once.
+_stripped = lru_cache(maxsize=4096)(strip_article)
+
+
+def mentions(searchable: str, word: str, tokens: list[str] | None = None) -> bool:
     """True when a word of the normalised text is `word`, give or take clitics and plural endings."""
-    word = strip_article(word)
+    word = _stripped(word)
     if word not in searchable:  # the common case, settled without looking at words
         return False
-    for token in searchable.split():
+    for token in searchable.split() if tokens is None else tokens:
         at = token.find(word)
         if (
             at >= 0

@@ -46,9 +46,12 @@ def fingerprint(text: str) -> Fingerprint | None:
 
 def resemblance(a: Fingerprint, b: Fingerprint) -> float:
     """Estimated Jaccard resemblance of the two texts' shingle sets (bottom-k estimator)."""
-    union = heapq.nsmallest(min(SKETCH_SIZE, len(set(a) | set(b))), set(a) | set(b))
-    both = set(a) & set(b)
-    return sum(1 for h in union if h in both) / len(union) if union else 0.0
+    sa = set(a)
+    both = sa.intersection(b)
+    if not both:
+        return 0.0  # nearly every pair: no shared hash, nothing to rank
+    union = heapq.nsmallest(SKETCH_SIZE, sa.union(b))
+    return sum(1 for h in union if h in both) / len(union)
 
 
 class Change(Enum):

@@ -149,6 +149,17 @@ class Sentence(NamedTuple):
     score: float
 
 
+def rank(text: str, title: str = "") -> list[Sentence]:
+    """The text's news sentences (less one repeating the title) with their scores, for summarise's `ranked`.
+
+    Segmenting and scoring are the costly part: a caller summarising one text for several budgets ranks once.
+    """
+    sentences = news_sentences(text)
+    if sentences and title and text_key(sentences[0]) == text_key(title):
+        sentences = sentences[1:]
+    return score_sentences(sentences, title) if sentences else []
+
+
 def summarise(
     text: str,
     budget: int,
@@ -156,22 +167,23 @@ def summarise(
     title: str = "",
     max_sentences: int = CAPTION_SENTENCES,
     max_words: int | None = None,
+    ranked: list[Sentence] | None = None,
 ) -> str:
     """The best-scoring sentences that fit in budget characters (and max_words), in article order.
 
     A lone sentence too long for the budget is cut at a word, with an ellipsis.
+    `ranked` is `rank(text, title)` when the caller has it already.
     """
-    sentences = news_sentences(text)
-    if sentences and title and text_key(sentences[0]) == text_key(title):
-        sentences = sentences[1:]
-    if not sentences:
+    scored = rank(text, title) if ranked is None else ranked
+    if not scored:
         return ""
-    scored = score_sentences(sentences, title)
     best = max(scored, key=lambda sentence: sentence.score)
     if not _fits(best.text, budget, max_words):
         # The point of the article is in its best sentence: a cut of it beats a lesser sentence whole.
         return _cut(best.text, budget, max_words)
-    return " ".join(sentence.text for sentence in sorted(_select(scored, budget, max_sentences, max_words)))
+    return " ".join(
+        sentence.text for sentence in sorted(_select(scored, best, budget, max_sentences, max_words))
+    )
 
 
 def _fits(text: str, budget: int, max_words: int | None) -> bool:
@@ -190,14 +202,15 @@ def score_sentences(sentences: Sequence[str], title: str = "") -> list[Sentence]
     ]
 
 
-def _select(scored: list[Sentence], budget: int, max_sentences: int, max_words: int | None) -> list[Sentence]:
+def _select(
+    scored: list[Sentence], best: Sentence, budget: int, max_sentences: int, max_words: int | None
+) -> list[Sentence]:
     """The best sentence, then the ones right after it while they fit and say something new.
 
     News is written lead-first. A sentence that does not fit ends the summary, since jumping past it reads as
     a non sequitur; so does a near-repeat, since wire copy restates the lead where the background begins.
     Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md).
     """
-    best = max(scored, key=lambda sentence: sentence.score)
     chosen = [best]
     used_chars, used_words = len(best.text), len(best.text.split())
     for sentence in scored[best.index + 1 :]:

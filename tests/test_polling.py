@@ -16,8 +16,12 @@ import pytest
 
 from bot.config import parse_config
 from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
+from bot.poller import Poller
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
+from bot.store import Store
+from jobs.fetch import new_client
+from jobs.records import Candidate
 
 READER = 3003
 
@@ -176,3 +180,26 @@ async def test_admins_are_told_once_when_a_dead_source_is_paused(api: FakeBotAPI
         await stop_bot(app)
     assert "'down' paused" in notice.plain
     assert len(api.sent(admin)) == 1
+
+
+async def test_the_classifier_fallback_reads_the_title(tmp_path: Path) -> None:
+    """The classifier was trained with the title weighted: a listing whose only topical word is in its title
+    gets the title's category, not the source's default."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "categories": DEMO_CATEGORIES,
+            "sources": [
+                {"name": "wire", "kind": "feed", "url": "http://127.0.0.1:9/feed", "category": "local"}
+            ],
+        }
+    )
+    candidate = Candidate(
+        source="wire",
+        title="المنتخب الوطني لكرة القدم يفوز ببطولة كأس آسيا بعد الفوز على اليابان في المباراة النهائية",
+        summary="قال مسؤولون اليوم إن التفاصيل ستعلن لاحقا.",
+    )
+    async with new_client() as client:
+        poller = Poller(config, Store(config.storage.path), client, lambda: None)
+        item = poller._item(config.sources[0], candidate, None)
+    assert item.categories == ("sport",)
