@@ -15,8 +15,9 @@ from bot.store import Store
 
 EXPORT_FORMAT = "nashra-subscribers"
 EXPORT_VERSION = 1
-# Feed kinds an OPML reader understands; listing and ticker sources need selectors OPML cannot carry.
-OPML_TYPE = {"feed": "rss", "html": "html", "ticker": "html"}
+# Feed kinds an OPML reader understands; listing, ticker and sitemap sources are not feeds, so they are
+# listed as web pages (htmlUrl), which opml-import skips: selectors and sitemaps OPML cannot carry.
+OPML_TYPE = {"feed": "rss", "html": "html", "ticker": "html", "sitemap": "html"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
