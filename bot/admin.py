@@ -16,11 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, ChatMemberAdministrator, ChatMemberRestricted, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.config import Category, Channel, Config, Source
+from bot.commands import reply_html
+from bot.config import Channel, Config, Source
 from bot.messages import TEXT_LIMIT, utf16_len
 from bot.metrics import RATE_WINDOW_SECONDS, SendRate
 from bot.reload import poll_job_name
@@ -72,14 +73,14 @@ class AdminCommands:
         readers = [r for r in self._store.subscribers() if r.get("active", True)]
         per_category = Counter(slug for r in readers for slug in r.get("categories", ()))
         lines = [
-            text(lang, "stats_category", name=escape(_name(c, lang)), count=str(per_category[c.slug]))
+            text(lang, "stats_category", name=escape(c.name(lang)), count=str(per_category[c.slug]))
             for c in self._config.categories
         ]
         pending = self._store.pending()
         urgent = sum(1 for d in pending if d.priority in (BREAKING_CHANNEL, BREAKING_READER))
         today = int(time.time() // SECONDS_PER_DAY)
         counters: Counter[str] = getattr(context.bot_data.get("broadcaster"), "counters", Counter())
-        await _reply(
+        await reply_html(
             update,
             text(
                 lang,
@@ -107,7 +108,7 @@ class AdminCommands:
         entries = [self._source_entry(source, lang, context) for source in self._config.sources]
         title = text(lang, "sources_title", count=str(len(entries)), zone=escape(zone))
         for chunk in _chunks([title, *entries]):
-            await _reply(update, chunk)
+            await reply_html(update, chunk)
 
     def _source_entry(self, source: Source, lang: str, context: ContextTypes.DEFAULT_TYPE) -> str:
         state = self._store.source_state(source.name)
@@ -146,13 +147,13 @@ class AdminCommands:
             return
         name = escape(source.name)
         if is_held(self._store, source.name):
-            await _reply(update, text(lang, "already_paused", name=name))
+            await reply_html(update, text(lang, "already_paused", name=name))
             return
         user = update.effective_user.id if update.effective_user else None
         self._store.update_source_state(source.name, **{HELD: True, "held_at": time.time(), "held_by": user})
         await self._store.commit()
         log.warning("source %r paused by admin %s", source.name, user)
-        await _reply(update, text(lang, "paused", name=name))
+        await reply_html(update, text(lang, "paused", name=name))
 
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Lift an admin's pause, and the poller's backoff too: the operator wants it tried now."""
@@ -163,14 +164,14 @@ class AdminCommands:
         name = escape(source.name)
         state = self._store.source_state(source.name)
         if not state.get(HELD) and not state.get("paused"):
-            await _reply(update, text(lang, "not_paused", name=name))
+            await reply_html(update, text(lang, "not_paused", name=name))
             return
         self._store.update_source_state(source.name, **{HELD: False, "next_attempt_at": None})
         await self._store.commit()
         user = update.effective_user.id if update.effective_user else None
         log.warning("source %r resumed by admin %s", source.name, user)
         upcoming = self._next_poll(source, self._store.source_state(source.name), lang, context)
-        await _reply(update, text(lang, "resumed", name=name, next=upcoming))
+        await reply_html(update, text(lang, "resumed", name=name, next=upcoming))
 
     async def _source_named(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
@@ -180,13 +181,13 @@ class AdminCommands:
         wanted = normalise(" ".join(context.args or []))
         listing = "\n".join(f"• <code>{escape(s.name)}</code>" for s in self._config.sources)
         if not wanted:
-            await _reply(update, text(lang, "source_usage", command=command, sources=listing))
+            await reply_html(update, text(lang, "source_usage", command=command, sources=listing))
             return None
         for source in self._config.sources:
             if normalise(source.name) == wanted:
                 return source
         typed = escape(" ".join(context.args or [])[:MAX_ERROR_CHARS])
-        await _reply(update, text(lang, "unknown_source", name=typed, sources=listing))
+        await reply_html(update, text(lang, "unknown_source", name=typed, sources=listing))
         return None
 
     # -- /test -------------------------------------------------------------------------------------
@@ -197,12 +198,12 @@ class AdminCommands:
         names = ", ".join(f"<code>{escape(str(c.chat))}</code>" for c in self._config.channels) or "—"
         wanted = (context.args or [""])[0]
         if not wanted:
-            await _reply(update, text(lang, "channel_usage", channels=names))
+            await reply_html(update, text(lang, "channel_usage", channels=names))
             return
         channel = _channel_named(self._config, wanted)
         if channel is None:
             typed = escape(wanted[:MAX_ERROR_CHARS])
-            await _reply(update, text(lang, "unknown_channel", name=typed, channels=names))
+            await reply_html(update, text(lang, "unknown_channel", name=typed, channels=names))
             return
         label = escape(str(channel.chat))
         try:
@@ -211,9 +212,9 @@ class AdminCommands:
             )
         except TelegramError as exc:
             log.warning("test post to channel %s refused: %s", channel.chat, exc.message)
-            await _reply(update, text(lang, "test_failed", channel=label, error=escape(exc.message)))
+            await reply_html(update, text(lang, "test_failed", channel=label, error=escape(exc.message)))
             return
-        await _reply(update, text(lang, "test_ok", channel=label, message_id=str(sent.message_id)))
+        await reply_html(update, text(lang, "test_ok", channel=label, message_id=str(sent.message_id)))
 
 
 # -- start-up channel check ------------------------------------------------------------------------
@@ -298,15 +299,6 @@ def _chunks(entries: list[str]) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def _name(category: Category, lang: str) -> str:
-    return category.en if lang == "en" else category.ar
-
-
 def _language(update: Update) -> str:
     user = update.effective_user
     return language_of(user.language_code if user else None)
-
-
-async def _reply(update: Update, html: str) -> None:
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(html, parse_mode=ParseMode.HTML)

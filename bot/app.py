@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    CommandHandler,
     ContextTypes,
     ExtBot,
     filters,
@@ -51,14 +50,7 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     app.bot_data["store"] = store
 
     commands = ReaderCommands(config, store)
-    app.add_handler(CommandHandler("start", commands.start))
-    app.add_handler(CommandHandler("help", commands.help))
-    app.add_handler(CommandHandler("subscribe", commands.subscribe))
-    app.add_handler(CommandHandler("unsubscribe", commands.unsubscribe))
-    app.add_handler(CommandHandler("subscriptions", commands.subscriptions))
-    app.add_handler(CommandHandler("categories", commands.categories))
-    app.add_handler(CommandHandler("breaking", commands.breaking))
-    app.add_handlers(commands.extra_handlers())
+    commands.register(app)
     # Admin commands before the catch-all: for anyone else they fall through to "unknown command".
     AdminCommands(config, store, app.bot_data.setdefault("delivery_rate", metrics.SendRate())).register(app)
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))

@@ -22,7 +22,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.config import Config
 from bot.store import Store
@@ -186,34 +186,45 @@ class ReaderCommands:
         self._config = config
         self._categoriser = Categoriser([c.spec() for c in config.categories])
 
-    def extra_handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
-        """/lang, /filter, /filters, /latest, /stop and the buttons; added before the unknown-command one."""
-        return [
-            CommandHandler("lang", self.lang),
-            CommandHandler("filter", self.filter),
-            CommandHandler("filters", self.filters),
-            CommandHandler("latest", self.latest),
-            CommandHandler("stop", self.stop),
-            CallbackQueryHandler(self.button),
-        ]
+    # Each command is the method of the same name; the buttons come after them.
+    NAMES = (
+        "start",
+        "help",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "categories",
+        "breaking",
+        "lang",
+        "filter",
+        "filters",
+        "latest",
+        "stop",
+    )
+
+    def register(self, app: Application) -> None:
+        """Add the reader commands and the buttons; call before the admin and unknown-command handlers."""
+        for name in self.NAMES:
+            app.add_handler(CommandHandler(name, getattr(self, name)))
+        app.add_handler(CallbackQueryHandler(self.button))
 
     # --- reading ----------------------------------------------------------------------------
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = self._language(update)
-        await self._reply(update, text(lang, "welcome", categories=self._category_list(lang)))
+        await reply_html(update, text(lang, "welcome", categories=self._category_list(lang)))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._reply(update, text(self._language(update), "help"))
+        await reply_html(update, text(self._language(update), "help"))
 
     async def categories(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._reply(update, self._category_list(self._language(update)))
+        await reply_html(update, self._category_list(self._language(update)))
 
     async def subscriptions(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._reply(update, self._subscriptions_text(update, self._language(update)))
+        await reply_html(update, self._subscriptions_text(update, self._language(update)))
 
     async def filters(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._reply(update, self._filters_text(update, self._language(update)))
+        await reply_html(update, self._filters_text(update, self._language(update)))
 
     async def latest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/latest [section]: the last few items with links, newest first."""
@@ -227,14 +238,14 @@ class ReaderCommands:
             return
         items = self._store.latest_items(LATEST_COUNT, slug)
         if not items:
-            await self._reply(update, text(lang, "latest_empty"))
+            await reply_html(update, text(lang, "latest_empty"))
             return
         lines = "\n".join(_latest_line(item) for item in items)
         if slug:
             reply = text(lang, "latest_in", name=self._names([slug], lang), lines=lines)
         else:
             reply = text(lang, "latest", lines=lines)
-        await self._reply(update, reply, link_preview_options=LinkPreviewOptions(is_disabled=True))
+        await reply_html(update, reply, link_preview_options=LinkPreviewOptions(is_disabled=True))
 
     async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Unknown commands get a pointer to /help, unless they were meant for another bot in a group."""
@@ -245,7 +256,7 @@ class ReaderCommands:
             return
         if not addressee and chat is not None and chat.type != ChatType.PRIVATE:
             return  # groups have other bots: only a command addressed to this one is ours to answer
-        await self._reply(update, text(self._language(update), "unknown_command"))
+        await reply_html(update, text(self._language(update), "unknown_command"))
 
     # --- changing -----------------------------------------------------------------------------
 
@@ -270,14 +281,14 @@ class ReaderCommands:
         words = clean_words(context.args or [])
         choice = words[0].lower() if len(words) == 1 else ""
         if choice not in BREAKING_CHOICES:
-            await self._reply(update, text(lang, "breaking_usage"))
+            await reply_html(update, text(lang, "breaking_usage"))
             return
         if not await self._allowed(update, context, lang):
             return
         on = BREAKING_CHOICES[choice]
         self._save(update, lang, breaking=on)
         await self._store.commit()
-        await self._reply(update, text(lang, "breaking_on" if on else "breaking_off"))
+        await reply_html(update, text(lang, "breaking_on" if on else "breaking_off"))
 
     async def lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/lang ar|en: the chat's language from now on, for replies and for the news it receives."""
@@ -285,14 +296,14 @@ class ReaderCommands:
         words = clean_words(context.args or [])
         choice = LANGUAGE_CHOICES.get(words[0].lower()) if len(words) == 1 else None
         if choice is None:
-            await self._reply(update, text(current, "lang_usage"))
+            await reply_html(update, text(current, "lang_usage"))
             return
         if not await self._allowed(update, context, current):
             return
         assert update.effective_chat is not None
         self._store.set_language(update.effective_chat.id, choice)
         await self._store.commit()
-        await self._reply(update, text(choice, "lang_set"))
+        await reply_html(update, text(choice, "lang_set"))
 
     async def filter(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/filter +word -word adds keyword filters, /filter clear removes them all."""
@@ -300,7 +311,7 @@ class ReaderCommands:
         words = await self._words(update, context, lang)
         if not words:
             if words == []:
-                await self._reply(update, text(lang, "filter_usage"))
+                await reply_html(update, text(lang, "filter_usage"))
             return
         if not await self._allowed(update, context, lang):
             return
@@ -309,19 +320,19 @@ class ReaderCommands:
         if len(words) == 1 and words[0].lower() in CLEAR_WORDS:
             self._store.set_filters(chat, [], [], {})
             await self._store.commit()
-            await self._reply(update, text(lang, "filters_cleared"))
+            await reply_html(update, text(lang, "filters_cleared"))
             return
         try:
             include, exclude, labels = merge_filters(self._store.reader_filters(chat), words)
         except FilterError as error:
             word = escape(error.word[:MAX_ECHO_CHARS])
             limit = str(MAX_FILTERS if error.key == "filter_too_many" else MAX_FILTER_CHARS)
-            await self._reply(update, text(lang, error.key, word=word, limit=limit))
+            await reply_html(update, text(lang, error.key, word=word, limit=limit))
             return
         self._save(update, lang)
         self._store.set_filters(chat, include, exclude, labels)
         await self._store.commit()
-        await self._reply(update, self._filters_text(update, lang))
+        await reply_html(update, self._filters_text(update, lang))
 
     async def stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stop asks first: one mistaken tap must not silently end every subscription."""
@@ -332,7 +343,7 @@ class ReaderCommands:
         reader = self._store.subscriber(update.effective_chat.id) or {}
         current = set(reader.get("categories", ()))
         if not current and not reader.get("breaking"):
-            await self._reply(update, text(lang, "nothing_to_stop"))
+            await reply_html(update, text(lang, "nothing_to_stop"))
             return
         names = self._names(current, lang) or text(lang, "breaking")
         keyboard = InlineKeyboardMarkup(
@@ -343,7 +354,7 @@ class ReaderCommands:
                 ]
             ]
         )
-        await self._reply(update, text(lang, "stop_confirm", names=names), reply_markup=keyboard)
+        await reply_html(update, text(lang, "stop_confirm", names=names), reply_markup=keyboard)
 
     # --- buttons ----------------------------------------------------------------------------
 
@@ -396,7 +407,7 @@ class ReaderCommands:
     async def _open_menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
         if await self._allowed(update, context, lang):
             menu = self._menu(self._current(update), lang)
-            await self._reply(update, text(lang, "menu"), reply_markup=menu)
+            await reply_html(update, text(lang, "menu"), reply_markup=menu)
 
     def _menu(self, current: set[str], lang: str) -> InlineKeyboardMarkup:
         """Every section as a button, ✅ on those subscribed, and a button to close the menu."""
@@ -418,7 +429,7 @@ class ReaderCommands:
     ) -> None:
         command = "subscribe" if add else "unsubscribe"
         if not words:
-            await self._reply(
+            await reply_html(
                 update, text(lang, "need_category", command=command, categories=self._category_list(lang))
             )
             return
@@ -439,7 +450,7 @@ class ReaderCommands:
             reply = text(lang, key, names=self._names(slugs, lang))
         self._save(update, lang, categories=changed)
         await self._store.commit()
-        await self._reply(update, reply)
+        await reply_html(update, reply)
 
     def _save(self, update: Update, lang: str, **fields: Any) -> None:
         """Writing to the bot shows it is no longer blocked: forget earlier refusals."""
@@ -452,7 +463,7 @@ class ReaderCommands:
         """The command's words, cleaned; None (after saying why) when there are far too many."""
         words = clean_words(context.args or [])
         if len(words) > MAX_ARGS:
-            await self._reply(update, text(lang, "too_many_words"))
+            await reply_html(update, text(lang, "too_many_words"))
             return None
         return words
 
@@ -460,7 +471,7 @@ class ReaderCommands:
         """Whether this sender may change the chat's settings; tells them briefly when not."""
         if await self._may_change(update, context):
             return True
-        await self._reply(update, text(lang, "admins_only"))
+        await reply_html(update, text(lang, "admins_only"))
         return False
 
     async def _may_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -507,18 +518,14 @@ class ReaderCommands:
 
     def _plain_name(self, slug: str, lang: str) -> str:
         """A section's name as plain text, for buttons and button answers (which are not HTML)."""
-        found = next(c for c in self._config.categories if c.slug == slug)
-        return found.en if lang == "en" else found.ar
+        return self._config.category(slug).name(lang)
 
     def _names(self, slugs: list[str] | set[str], lang: str) -> str:
         ordered = [c for c in self._config.categories if c.slug in slugs]
-        return text(lang, "list_separator").join(escape(c.en if lang == "en" else c.ar) for c in ordered)
+        return text(lang, "list_separator").join(escape(c.name(lang)) for c in ordered)
 
     def _category_list(self, lang: str) -> str:
-        lines = [
-            f"• {escape(c.en if lang == 'en' else c.ar)} — <code>{c.slug}</code>"
-            for c in self._config.categories
-        ]
+        lines = [f"• {escape(c.name(lang))} — <code>{c.slug}</code>" for c in self._config.categories]
         return text(lang, "categories", lines="\n".join(lines))
 
     def _subscriptions_text(self, update: Update, lang: str) -> str:
@@ -542,14 +549,15 @@ class ReaderCommands:
 
     async def _unknown_category(self, update: Update, unknown: list[str], lang: str) -> None:
         names = escape(" ".join(unknown)[:MAX_ECHO_CHARS])
-        await self._reply(
+        await reply_html(
             update, text(lang, "unknown_category", names=names, categories=self._category_list(lang))
         )
 
-    @staticmethod
-    async def _reply(update: Update, html: str, **options: Any) -> None:
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(html, parse_mode=ParseMode.HTML, **options)
+
+async def reply_html(update: Update, html: str, **options: Any) -> None:
+    """Answer a command in its chat with HTML text; an update without a message gets no answer."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(html, parse_mode=ParseMode.HTML, **options)
 
 
 def _latest_line(item: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from bot.pacing import Limits
-from jobs.fetch import USER_AGENT, FetchPolicy
+from jobs.fetch import FetchPolicy
 from jobs.records import CategorySpec
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -167,21 +167,25 @@ class OpsSettings(_Strict):
     stop_timeout: Duration = timedelta(seconds=10)
 
 
+# The fetch defaults live in one place, jobs/fetch.py's FetchPolicy; [fetch] starts from them.
+_POLICY = FetchPolicy()
+
+
 class FetchSettings(_Strict):
     """How Nashra behaves towards the sites it reads; the defaults suit a few hundred sources."""
 
-    user_agent: str = Field(default=USER_AGENT, min_length=1)
-    connect_timeout: Duration = timedelta(seconds=5)
-    read_timeout: Duration = timedelta(seconds=15)
-    total_timeout: Duration = timedelta(seconds=30)
-    max_redirects: int = Field(default=5, ge=0, le=20)
-    max_page_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    user_agent: str = Field(default=_POLICY.user_agent, min_length=1)
+    connect_timeout: Duration = timedelta(seconds=_POLICY.connect_timeout)
+    read_timeout: Duration = timedelta(seconds=_POLICY.read_timeout)
+    total_timeout: Duration = timedelta(seconds=_POLICY.total_timeout)
+    max_redirects: int = Field(default=_POLICY.max_redirects, ge=0, le=20)
+    max_page_bytes: int = Field(default=_POLICY.max_bytes, ge=1024)
     max_feed_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # Entries read from one feed; a feed listing thousands of items is an archive, not news.
     max_feed_entries: int = Field(default=500, ge=1)
-    per_host: int = Field(default=2, ge=1, le=32)
-    host_delay: Duration = timedelta(seconds=1)
-    retries: int = Field(default=2, ge=0, le=10)
+    per_host: int = Field(default=_POLICY.per_host, ge=1, le=32)
+    host_delay: Duration = timedelta(seconds=_POLICY.host_delay)
+    retries: int = Field(default=_POLICY.retries, ge=0, le=10)
     # The longest a failing source waits between tries (it backs off exponentially up to this).
     max_backoff: Duration = timedelta(hours=1)
     # A source failing this long is paused (tried once per max_backoff) and the admins are told once.
@@ -208,6 +212,10 @@ class Category(_Strict):
     en: str
     aliases: tuple[str, ...] = ()
     breaking: bool = False
+
+    def name(self, lang: str) -> str:
+        """The category's name in a reader's language (English, else Arabic)."""
+        return self.en if lang == "en" else self.ar
 
     def spec(self) -> CategorySpec:
         """The jobs-side view: every name a term or URL may use to reach this slug."""

@@ -42,11 +42,13 @@ class CommandFlood:
         self._clock = clock
         self._recent: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
+        self._pruned_at = -math.inf
 
     def judge(self, user_id: int) -> Verdict:
         """Count a command from this user and say whether to serve it."""
         now = self._clock()
-        if len(self._recent) >= PRUNE_AT:
+        # At most one O(n) prune per window: users active within it would survive a second one anyway.
+        if len(self._recent) >= PRUNE_AT and now - self._pruned_at >= self.window:
             self._prune(now)
         times = self._recent.setdefault(user_id, deque(maxlen=self.limit))
         while times and times[0] <= now - self.window:
@@ -73,6 +75,7 @@ class CommandFlood:
         return max(0.0, times[0] + self.window - self._clock())
 
     def _prune(self, now: float) -> None:
+        self._pruned_at = now
         for user_id in [
             u for u, times in self._recent.items() if not times or times[-1] <= now - self.window
         ]:

@@ -13,7 +13,7 @@ from collections import Counter as Tally
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from prometheus_client import Counter, Histogram
@@ -26,9 +26,6 @@ from telegram.ext import AIORateLimiter, BaseRateLimiter
 from bot.config import Config
 from bot.store import Store
 from jobs.records import NewsItem
-
-if TYPE_CHECKING:
-    pass  # the poller imports this module
 
 # The source whose poll is running in this task, so HTTP hooks can label fetches without extra plumbing.
 CURRENT_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("nashra_source", default="")

@@ -18,7 +18,7 @@ from lxml.html import document_fromstring
 from bot.config import Config, Source, load_config
 from bot.messages import render
 from bot.poller import Poller, PollResult
-from bot.store import Store
+from bot.store import Store, journal_folder
 from jobs.decode import decode_html
 from jobs.discover import DiscoverError, parse_feed, parse_sitemap
 from jobs.fetch import Fetcher, FetchError, FetchPolicy, new_client
@@ -158,18 +158,22 @@ def _unique(blocks: list[str]) -> list[str]:
 
 async def check_sources(config: Config, out: Callable[[str], None] = print) -> int:
     """Poll every source once against a copy of the store, so nothing is sent or remembered."""
-    real = Store(config.storage.path)
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "check.json"
         if config.storage.path.exists():
             shutil.copyfile(config.storage.path, copy)
+        # Seen marks and source state live in the journal beside the settings file, not in it.
+        if journal_folder(config.storage.path).is_dir():
+            shutil.copytree(journal_folder(config.storage.path), journal_folder(copy))
         store = Store(copy)
+        # The running bot's view of each source, read before this check's polls change the copy.
+        health = {source.name: store.source_state(source.name) for source in config.sources}
         fast = config.model_copy(update={"fetch": config.fetch.model_copy(update=INTERACTIVE)})
         async with new_client(fast.fetch.policy()) as client:
             poller = Poller(fast, store, client, lambda: None)
             results = await asyncio.gather(*(poller.poll(s, force=True) for s in config.sources))
     pairs = zip(config.sources, results, strict=True)
-    rows = [_row(source, result, real.source_state(source.name)) for source, result in pairs]
+    rows = [_row(source, result, health[source.name]) for source, result in pairs]
     header = ("source", "kind", "HTTP", "found", "new", "time", "problems")
     for line in _table([header, *rows]):
         out(line)

@@ -11,12 +11,13 @@ from typing import Any
 
 from bot.config import ConfigError, load_config
 from bot.storage import DataLock
-from bot.store import Store
+from bot.store import SCHEMA_VERSION, Store, _load_settings
 
 EXPORT_FORMAT = "nashra-subscribers"
 EXPORT_VERSION = 1
-# Feed kinds an OPML reader understands; listing and ticker sources need selectors OPML cannot carry.
-OPML_TYPE = {"feed": "rss", "html": "html", "ticker": "html"}
+# Feed kinds an OPML reader understands; listing, ticker and sitemap sources are not feeds, so they are
+# listed as web pages (htmlUrl), which opml-import skips: selectors and sitemaps OPML cannot carry.
+OPML_TYPE = {"feed": "rss", "html": "html", "ticker": "html", "sitemap": "html"}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,10 +47,19 @@ def _emit(text: str, output: Path | None) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    store = Store(config.storage.path, retention_days=config.storage.retention_days)
-    readers = sorted(store.subscribers(), key=lambda r: str(r["chat_id"]))
+    readers = sorted(_subscribers(config.storage.path), key=lambda r: str(r["chat_id"]))
     document = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "subscribers": readers}
     return _emit(json.dumps(document, ensure_ascii=False, indent=1) + "\n", args.output)
+
+
+def _subscribers(path: Path) -> list[dict[str, Any]]:
+    """Subscribers live in the settings file alone: read it without replaying the journal or writing a
+    .bak beside a running bot's data. Any other schema (1 to migrate, or a newer one) goes through Store."""
+    tables, _ = _load_settings(path)
+    schema = tables.get("meta", {}).get("1", {}).get("schema", 1 if tables else SCHEMA_VERSION)
+    if schema != SCHEMA_VERSION:
+        return list(Store(path).subscribers())
+    return [dict(doc) for doc in tables.get("subscribers", {}).values()]
 
 
 def read_export(path: Path, slugs: set[str]) -> list[dict[str, Any]]:

@@ -279,9 +279,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
-LANGUAGES = ("ar", "en")
-
-
 def language_of(code: str | None) -> str:
     """Arabic unless the user's Telegram client is set to English."""
     return "en" if code and code.lower().startswith("en") else DEFAULT_LANGUAGE

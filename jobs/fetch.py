@@ -22,8 +22,6 @@ import httpx
 # Real article pages and feeds are well under 2 MB; anything far larger is a mistake or an attack.
 MAX_BODY_BYTES = 5 * 1024 * 1024
 USER_AGENT = "Nashra/0.1 (+news bot; polite polling)"
-# A news site that needs more than this to answer is down for our purposes; we try again later.
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # A read timeout is per read: a server dribbling a byte every few seconds never trips it, this does.
 TOTAL_TIMEOUT = 30.0
 MAX_REDIRECTS = 5
@@ -97,6 +95,7 @@ class FetchPolicy:
     """How politely and how defensively to fetch; bot/config.py's [fetch] section fills it."""
 
     user_agent: str = USER_AGENT
+    # A news site that needs more than this to answer is down for our purposes; we try again later.
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
     total_timeout: float = TOTAL_TIMEOUT

@@ -10,9 +10,11 @@ import pytest
 from bot.cli import main
 from bot.config import parse_config
 from bot.demo import DEMO_CATEGORIES
+from bot.poller import Poller
 from bot.sources_cli import check_sources, discover_site, preview_source
 from bot.standins.news_site import SampleNewsSite
 from bot.store import Store
+from jobs.fetch import new_client
 
 
 async def test_discover_prints_toml_that_validates(site: SampleNewsSite) -> None:
@@ -76,3 +78,19 @@ def test_cli_registers_the_commands(
     assert "[[sources]]" in capsys.readouterr().out
     assert main(["check", "-c", str(tmp_path / "missing.toml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+async def test_check_reads_the_journal_so_a_polled_source_is_not_a_first_poll(
+    site: SampleNewsSite, tmp_path: Path
+) -> None:
+    config = _config(site, tmp_path)
+    real = Store(config.storage.path)
+    lines: list[str] = []
+    async with new_client(config.fetch.policy()) as client:
+        await Poller(config, real, client, lambda: None).poll(config.sources[0], force=True)
+    real.commit_now()
+    assert await check_sources(config, lines.append) == 0
+    by_name = {row.split()[0]: row for row in lines[1:]}
+    assert by_name["feed"].split()[4] == "0"  # the running bot has seen them all
+    assert "first poll" not in by_name["feed"]
+    assert "first poll" in by_name["sitemap"]

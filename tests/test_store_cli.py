@@ -100,3 +100,16 @@ def test_opml_round_trip_gives_back_the_feeds(tmp_path: Path, capsys: pytest.Cap
     printed = capsys.readouterr().out
     assert 'name = "غلوبال نيوز"' in printed and 'url = "https://globalsy.net/feed/"' in printed
     assert "ticker" not in printed  # a ticker needs selectors OPML cannot carry
+
+
+def test_opml_export_lists_a_sitemap_source_as_a_web_page(tmp_path: Path) -> None:
+    config = config_for(tmp_path, "site")
+    with config.open("a", encoding="utf-8") as toml:
+        toml.write(
+            '[[sources]]\nname = "map"\nkind = "sitemap"\nurl = "https://globalsy.net/news-sitemap.xml"\n'
+        )
+    opml = tmp_path / "sources.opml"
+    assert main(["opml-export", "-c", str(config), "-o", str(opml)]) == 0
+    written = opml.read_text(encoding="utf-8")
+    assert 'htmlUrl="https://globalsy.net/news-sitemap.xml"' in written
+    assert 'text="map" title="map" type="html"' in written

@@ -632,37 +632,34 @@ class FakeBotAPI:
         return message
 
     def _api_editmessagetext(self, params: JSON) -> JSON:
-        chat, message = self._message_for(params)
-        if "text" not in message:
-            raise _ApiError(400, "Bad Request: there is no text in the message to edit")
-        plain = _message_text(params)
-        markup = _checked_markup(params)
-        before = self._sent[self._sent_index[(chat.id, message["message_id"])]]
-        now = (str(params["text"]), params.get("parse_mode"), markup)
-        if now == (before.text, before.parse_mode, before.params.get("reply_markup")):
-            raise _ApiError(400, _NOT_MODIFIED)
-        self._reachable(chat)
-        message["text"] = plain
-        self._set_markup(message, markup)
-        self._record_edit(chat, message, params, text=str(params["text"]), plain=plain)
-        return message
+        return self._edit(params, "text")
 
     def _api_editmessagecaption(self, params: JSON) -> JSON:
+        return self._edit(params, "caption")
+
+    def _edit(self, params: JSON, field: str) -> JSON:
+        """editMessageText (field "text") or editMessageCaption (field "caption") of a sent message."""
         chat, message = self._message_for(params)
-        if "photo" not in message:
-            raise _ApiError(400, "Bad Request: there is no caption in the message to edit")
-        caption = _caption(params)
+        if field == "text":
+            if "text" not in message:
+                raise _ApiError(400, "Bad Request: there is no text in the message to edit")
+            plain = _message_text(params)
+        else:
+            if "photo" not in message:
+                raise _ApiError(400, "Bad Request: there is no caption in the message to edit")
+            plain = _caption(params)
         markup = _checked_markup(params)
         before = self._sent[self._sent_index[(chat.id, message["message_id"])]]
-        now = (str(params.get("caption", "")), params.get("parse_mode"), markup)
+        now = (str(params.get(field, "")), params.get("parse_mode"), markup)
         if now == (before.text, before.parse_mode, before.params.get("reply_markup")):
             raise _ApiError(400, _NOT_MODIFIED)
         self._reachable(chat)
-        message.pop("caption", None)
-        if caption:
-            message["caption"] = caption
+        if plain:
+            message[field] = plain
+        else:  # an empty caption removes it (a text is never empty)
+            message.pop(field, None)
         self._set_markup(message, markup)
-        self._record_edit(chat, message, params, text=now[0], plain=caption)
+        self._record_edit(chat, message, params, text=now[0], plain=plain)
         return message
 
     def _api_editmessagereplymarkup(self, params: JSON) -> JSON:
