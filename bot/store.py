@@ -42,7 +42,7 @@ SECONDS_PER_DAY = 86_400
 LATEST_SCAN = 5_000
 
 
-def _load_settings(path: Path) -> tuple[dict[str, dict[str, Any]], bytes]:
+def load_settings(path: Path) -> tuple[dict[str, dict[str, Any]], bytes]:
     """Read the settings file, refusing a damaged one rather than starting empty and overwriting it."""
     try:
         raw = path.read_bytes()
@@ -105,7 +105,7 @@ class Store:
         self._retention_days = retention_days
         self._clock = clock
         self._journal = Journal(journal_folder(self._path))
-        tables, raw = _load_settings(self._path)
+        tables, raw = load_settings(self._path)
         schema = tables.get("meta", {}).get("1", {}).get("schema", 1 if tables else SCHEMA_VERSION)
         if schema > SCHEMA_VERSION:
             raise StoreError(f"{self._path} has schema {schema}, newer than this nashra ({SCHEMA_VERSION})")

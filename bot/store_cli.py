@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.config import ConfigError, load_config
 from bot.storage import DataLock
-from bot.store import SCHEMA_VERSION, Store, _load_settings
+from bot.store import SCHEMA_VERSION, Store, load_settings
 
 EXPORT_FORMAT = "nashra-subscribers"
 EXPORT_VERSION = 1
@@ -55,7 +55,7 @@ def _export(args: argparse.Namespace) -> int:
 def _subscribers(path: Path) -> list[dict[str, Any]]:
     """Subscribers live in the settings file alone: read it without replaying the journal or writing a
     .bak beside a running bot's data. Any other schema (1 to migrate, or a newer one) goes through Store."""
-    tables, _ = _load_settings(path)
+    tables, _ = load_settings(path)
     schema = tables.get("meta", {}).get("1", {}).get("schema", 1 if tables else SCHEMA_VERSION)
     if schema != SCHEMA_VERSION:
         return list(Store(path).subscribers())
