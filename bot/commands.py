@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+import regex
 from telegram import (
     Bot,
     BotCommand,
@@ -62,6 +64,14 @@ EXCLUDE_SIGNS = ("-", "−", "－")
 LATEST_COUNT = 5
 # Scraped titles can be paragraphs; five of them must fit one message and stay skimmable.
 MAX_TITLE_CHARS = 200
+ELLIPSIS = "…"
+# Left dangling before the ellipsis they read as part of the sentence, so a cut drops them.
+TRAILING_PUNCTUATION = " ,،;؛:-—–"
+# What a reader sees as one character: a letter with its diacritics, an emoji sequence, a flag.
+_GRAPHEME = regex.compile(r"\X")
+# The start of an entity name ("&amp", "&#1575") at the end of a cut: scraped text sometimes carries
+# entities as text, and half of one reads as garbage.
+_ENTITY_START = re.compile(r"&#?[A-Za-z0-9]{0,31}$")
 MENU_COLUMNS = 2
 MENU_PREFIX = "sub:"
 MENU_DONE = "sub:."  # slugs cannot contain ".", so this never names a category
@@ -560,11 +570,32 @@ async def reply_html(update: Update, html: str, **options: Any) -> None:
         await update.effective_message.reply_text(html, parse_mode=ParseMode.HTML, **options)
 
 
+def fit_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """At most `limit` characters of plain text, cut between words and marked, so no word reads half."""
+    title = " ".join(title.split())  # one line per item, whatever the site sent
+    if len(title) <= limit:
+        return title
+    cut = limit - len(ELLIPSIS)
+    head = title[:cut]
+    if title[cut] != " ":
+        # One word longer than the whole limit (a pasted URL, say) has no boundary: cut inside it.
+        head = head.rpartition(" ")[0] or _ENTITY_START.sub("", _whole_graphemes(title, cut))
+    return head.rstrip(TRAILING_PUNCTUATION) + ELLIPSIS
+
+
+def _whole_graphemes(value: str, cut: int) -> str:
+    """The longest prefix of at most `cut` characters that splits no letter from its marks or emoji apart."""
+    end = 0
+    for grapheme in _GRAPHEME.finditer(value):
+        if grapheme.end() > cut:
+            break
+        end = grapheme.end()
+    return value[:end]
+
+
 def _latest_line(item: dict[str, Any]) -> str:
-    """One /latest line: the escaped title, linked when the item has a web address."""
-    title = " ".join(str(item.get("title") or "").split())  # one line per item, whatever the site sent
-    if len(title) > MAX_TITLE_CHARS:
-        title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+    """One /latest line: the title, shortened and then escaped, linked when the item has a web address."""
+    title = fit_title(str(item.get("title") or ""))
     url = item.get("url")
     if isinstance(url, str) and url.startswith(("http://", "https://")):
         return f'• <a href="{escape(url)}">{escape(title)}</a>'

@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.cli import main
-from bot.commands import MENU_COMMANDS, resolve
+from bot.commands import MAX_TITLE_CHARS, MENU_COMMANDS, fit_title, resolve
 from bot.config import Config, load_config
 from bot.demo import demo_config, sources_seeded, start_bot, stop_bot, wait_until
 from bot.reload import apply_config
@@ -337,6 +337,40 @@ async def test_latest_lists_the_five_newest_escaped_and_linked(
     assert sport.plain.splitlines() == ["آخر أخبار رياضة", "• خبر 5", "• خبر 3", "• خبر 1"]
     unknown = await say(api, "/latest كريكيت")
     assert "لا أعرف القسم: كريكيت" in unknown.plain and "sport" in unknown.plain
+
+
+async def test_latest_cuts_long_titles_between_words_then_escapes(
+    running: tuple[FakeBotAPI, Application],
+) -> None:
+    api, app = running
+    arabic = "مجلس النواب يناقش " + "الموازنة العامة للدولة وتعديلات قانون الاستثمار " * 6
+    english = "Parliament & <Senate> debate " + "the budget, tax reform and investment law " * 6
+    store = store_of(app)
+    for key, title in (("ar", arabic), ("en", english)):
+        store.put_item(
+            key, NewsItem(key, "src", title, f"https://example.com/{key}", "", ("politics",), False).to_json()
+        )
+
+    lines = (await say(api, "/latest")).plain.splitlines()[1:]
+    assert len(lines) == 2
+    for line, title in zip(lines, (english, arabic), strict=True):
+        shown = line.removeprefix("• ")
+        assert shown.endswith("…") and len(shown) <= MAX_TITLE_CHARS
+        words = shown.removesuffix("…").split()
+        assert words == title.split()[: len(words)]  # whole words only, the last one too
+        assert len(words) > len(title.split()) / 2
+    sent = api.sent(READER)[-1].text
+    assert "Parliament &amp; &lt;Senate&gt; debate" in sent
+
+
+def test_a_title_without_spaces_is_cut_between_whole_characters() -> None:
+    family, marked = "👨\u200d👩\u200d👧", "بَّ"  # a letter with a vowel and a shadda
+    for whole in (family, marked, "&amp;", "&#1575;"):
+        title = "x" * (MAX_TITLE_CHARS - 3) + whole + "y" * 50
+        cut = fit_title(title)
+        assert cut == "x" * (MAX_TITLE_CHARS - 3) + "…", whole
+        assert fit_title("x" * (MAX_TITLE_CHARS - 10) + whole + "y" * 50).startswith("x" * 190 + whole)
+    assert fit_title("قصير جداً") == "قصير جداً"
 
 
 async def test_only_group_admins_change_a_groups_settings(running: tuple[FakeBotAPI, Application]) -> None:
