@@ -518,13 +518,7 @@ class ReaderCommands:
         return set(reader["categories"]) if reader else set()
 
     def _language(self, update: Update) -> str:
-        """The language the chat chose with /lang, else its sender's Telegram language."""
-        chat = update.effective_chat
-        chosen = self._store.chosen_language(chat.id) if chat else None
-        if chosen:
-            return chosen
-        user = update.effective_user
-        return language_of(user.language_code if user else None)
+        return chat_language(self._store, update)
 
     def _plain_name(self, slug: str, lang: str) -> str:
         """A section's name as plain text, for buttons and button answers (which are not HTML)."""
@@ -562,6 +556,16 @@ class ReaderCommands:
         await reply_html(
             update, text(lang, "unknown_category", names=names, categories=self._category_list(lang))
         )
+
+
+def chat_language(store: Store, update: Update) -> str:
+    """The language the chat chose with /lang, else its sender's Telegram language."""
+    chat = update.effective_chat
+    chosen = store.chosen_language(chat.id) if chat else None
+    if chosen:
+        return chosen
+    user = update.effective_user
+    return language_of(user.language_code if user else None)
 
 
 async def reply_html(update: Update, html: str, **options: Any) -> None:

@@ -17,6 +17,8 @@ from telegram import Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler, filters
 
+from bot.commands import chat_language
+from bot.store import Store
 from bot.texts import language_of, text
 
 log = logging.getLogger(__name__)
@@ -91,21 +93,23 @@ class CommandFlood:
         verdict = self.judge(user.id)
         if verdict is Verdict.SERVE:
             return
+        store = context.bot_data.get("store")
         if query is not None:
             # Every press must be answered or the client spins; the answer is a toast, not a message.
-            notice = self._notice(user)
             try:
-                await query.answer(notice)
+                await query.answer(self._notice(update, user, store))
             except TelegramError as exc:
                 log.warning("could not tell user %s to slow down: %s", user.id, exc)
         elif verdict is Verdict.WARN:
-            await self._warn(update, user)
+            await self._warn(update, user, self._notice(update, user, store))
         raise ApplicationHandlerStop
 
-    def _notice(self, user: User) -> str:
-        return text(language_of(user.language_code), "slow_down", seconds=str(math.ceil(self.wait(user.id))))
+    def _notice(self, update: Update, user: User, store: Store | None) -> str:
+        """The slow-down notice in the language the chat chose with /lang, like every other reply."""
+        lang = chat_language(store, update) if store is not None else language_of(user.language_code)
+        return text(lang, "slow_down", seconds=str(math.ceil(self.wait(user.id))))
 
-    async def _warn(self, update: Update, user: User) -> None:
+    async def _warn(self, update: Update, user: User, notice: str) -> None:
         """One notice per burst; if Telegram refuses it, the command is still stopped."""
         seconds = math.ceil(self.wait(user.id))
         log.warning(
@@ -118,7 +122,7 @@ class CommandFlood:
         if update.effective_message is None:
             return
         try:
-            await update.effective_message.reply_text(self._notice(user))
+            await update.effective_message.reply_text(notice)
         except TelegramError as exc:
             log.warning("could not tell user %s to slow down: %s", user.id, exc)
 

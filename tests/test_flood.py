@@ -107,3 +107,18 @@ async def test_button_mashing_is_limited_and_every_press_still_answered(
     assert len(slowed) == presses - (LIMIT - 1)  # the menu command used one of the user's slots
     toggles = len(api.calls("editMessageReplyMarkup"))
     assert toggles == LIMIT - 1  # only the served presses changed anything
+
+
+async def test_the_notice_speaks_the_language_the_reader_chose(
+    api: FakeBotAPI, limited_bot: Application
+) -> None:
+    api.user_says(FLOODER, "/lang ar", language_code="en")  # an English client, reading in Arabic
+    (chosen,) = await api.wait_for_sent(1, chat_id=FLOODER)
+    assert chosen.plain == "سأكتب لك بالعربية من الآن."
+    for _ in range(LIMIT):
+        api.user_says(FLOODER, "/subscribe", language_code="en")
+    *menus, notice = await api.wait_for_sent(LIMIT + 1, chat_id=FLOODER)
+    assert notice.plain.startswith("⏳ أوامر كثيرة في وقت قصير. انتظر ")
+    api.press_button(FLOODER, menus[-1].message_id, "sub:sport")
+    await wait_until(lambda: api.calls("answerCallbackQuery"), "the press to be answered")
+    assert api.calls("answerCallbackQuery")[0][1]["text"].startswith("⏳ أوامر كثيرة")
