@@ -95,8 +95,8 @@ class AdminCommands:
                 last_minute=str(self.rate.since(60)),
                 last_hour=str(self.rate.since(RATE_WINDOW_SECONDS)),
                 sent=str(counters["sent"]),
-                dropped=str(counters["drop"]),
-                retried=str(counters["retry"]),
+                dropped=str(counters["failed"] + counters["dropped"]),
+                retried=str(counters["retried"]),
             ),
         )
 

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import NamedTuple
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -31,6 +32,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import metrics
 from bot.config import Channel, Config
 from bot.messages import CAPTION_LIMIT, TEXT_LIMIT, render
 from bot.pacing import Limits, Pacer, is_private
@@ -56,10 +58,24 @@ STOP_GRACE_SECONDS = 5.0
 
 # Outcomes of one attempt; MOVED means it was re-queued under the chat's new id.
 DONE, RETRY, DROP, MOVED = "done", "retry", "drop", "moved"
+# What the broadcaster reports it did with a delivery, for /stats and the metrics: sent; retried (kept for
+# another try); failed (Telegram refused it for good); dropped (let go with no refusal from Telegram).
+SENT, RETRIED, FAILED, DROPPED = "sent", "retried", "failed", "dropped"
+# Reasons a DROP is not a refusal: after a second timeout the message may well have arrived, an item
+# missing from the store was never sent, and a deactivated chat's queue is let go unsent.
+NOT_REFUSED = frozenset({"timeout", "missing", "deactivated"})
 # Flag of a delivery whose last attempt flood control refused: nothing was posted.
 FLOODED = "flooded"
 # Rendered messages kept for reuse: a broadcast renders the same item for thousands of chats.
 RENDER_CACHE_SIZE = 64
+
+
+class Attempt(NamedTuple):
+    """How one send went: the outcome, why (a metrics label; empty when sent) and the message's id."""
+
+    outcome: str
+    reason: str = ""
+    message_id: int | None = None
 
 
 class Broadcaster:
@@ -87,7 +103,7 @@ class Broadcaster:
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused_until = 0.0
         self._backoff = 0.0
-        # Counters for operators (/stats) and metrics; names are stable.
+        # For operators (/stats): sent, retried, failed, dropped (see SENT...), edited, deactivated chats.
         self.counters: Counter[str] = Counter()
         self.on_event: Callable[[str, int | str], None] | None = None
         self.stopping = False  # set by a graceful stop: finish the sends in flight, start no other
@@ -250,29 +266,29 @@ class Broadcaster:
         chat = delivery.chat_id
         flooded = False
         try:
-            outcome, message = await self._attempt(delivery)
-            flooded = outcome == RETRY and FLOODED in self._flags.get(delivery.id, ())
+            attempt = await self._attempt(delivery)
+            flooded = attempt.outcome == RETRY and FLOODED in self._flags.get(delivery.id, ())
         finally:
             self._slots.release()
             # Only a 429 is certain not to have been posted; anything else may count towards the limit.
             self._pacer.landed(counted=not flooded)
-        self._count(outcome if outcome != DONE else "sent", chat)
-        if outcome in (RETRY, MOVED):
+        self._report(_decision(attempt), chat, attempt.reason)
+        if attempt.outcome in (RETRY, MOVED):
             self._busy.discard(chat)
-            if outcome == RETRY:
+            if attempt.outcome == RETRY:
                 self._queue(delivery, first=True)
             self._wake.set()
             return
-        self._finished.append((delivery, message))
+        self._finished.append((delivery, attempt.message_id))
         self._settle_needed.set()
 
-    async def _attempt(self, delivery: Delivery) -> tuple[str, int | None]:
+    async def _attempt(self, delivery: Delivery) -> Attempt:
         """Send once and classify the answer; only flood control and the network make it retry as-is."""
         chat = delivery.chat_id
         stored = self._store.item(delivery.item_key)
         if stored is None:
             log.error("outbox entry %s refers to a missing item %s; dropped", delivery.id, delivery.item_key)
-            return DROP, None
+            return Attempt(DROP, "missing")
         item = NewsItem.from_json(stored)
         flags = self._flags.setdefault(delivery.id, set())
         flags.discard(FLOODED)
@@ -283,31 +299,31 @@ class Broadcaster:
             log.warning("flood control for chat %s: retrying in %ss", chat, wait)
             self._pacer.hold(chat, wait)
             flags.add(FLOODED)
-            return RETRY, None
+            return Attempt(RETRY, "flood")
         except ChatMigrated as exc:
-            return self._migrated(delivery, exc.new_chat_id), None
+            return Attempt(self._migrated(delivery, exc.new_chat_id), "migrated")
         except Forbidden as exc:
             self._pacer.answered(chat)
-            return self._forbidden(chat, exc.message), None
+            return Attempt(self._forbidden(chat, exc.message), "forbidden")
         except BadRequest as exc:
             self._pacer.answered(chat)
-            return self._refused(delivery, item, flags, exc.message), None
+            return Attempt(self._refused(delivery, item, flags, exc.message), "bad_request")
         except TimedOut:
-            return self._timed_out(delivery), None
+            return Attempt(self._timed_out(delivery), "timeout")
         except NetworkError as exc:
             self._back_off(chat, exc)
-            return RETRY, None
+            return Attempt(RETRY, "network")
         except TelegramError as exc:
             flags.add(f"error{len(flags)}")
             if sum(f.startswith("error") for f in flags) >= MAX_UNEXPECTED_ERRORS:
                 log.error("giving up on item %s for chat %s after: %s", item.key, chat, exc)
-                return DROP, None
+                return Attempt(DROP, "telegram")
             log.error("unexpected Telegram error for chat %s: %s; will retry", chat, exc)
             self._pacer.hold(chat, TIMEOUT_RETRY_SECONDS)
-            return RETRY, None
+            return Attempt(RETRY, "telegram")
         self._pacer.answered(chat)
         self._backoff = 0.0
-        return DONE, message_id
+        return Attempt(DONE, message_id=message_id)
 
     def _migrated(self, delivery: Delivery, new_chat: int) -> str:
         """The group became a supergroup: move it, and send this delivery there once."""
@@ -338,6 +354,7 @@ class Broadcaster:
             self._store.save_subscriber(chat, active=False, strikes=[])
             for queued in self._queues.pop(chat, []):
                 self._finished.append((queued[2], None))
+                self._report(DROPPED, chat, "deactivated")
             self._count("deactivated", chat)
         else:
             self._store.save_subscriber(chat, strikes=strikes)
@@ -479,12 +496,26 @@ class Broadcaster:
         stored = self._store.item(key)
         return bool(stored and stored.get("breaking"))
 
+    def _report(self, decision: str, chat: int | str, reason: str) -> None:
+        """Count what was done with a delivery, the same for /stats and for the metrics."""
+        self._count(decision, chat)
+        if decision == SENT:
+            self.counters["sent_private" if is_private(chat) else "sent_group"] += 1
+        metrics.delivery_decided(decision, reason)
+
     def _count(self, event: str, chat: int | str) -> None:
         self.counters[event] += 1
-        if event == "sent":
-            self.counters["sent_private" if is_private(chat) else "sent_group"] += 1
         if self.on_event is not None:
             self.on_event(event, chat)
+
+
+def _decision(attempt: Attempt) -> str:
+    """Which of sent, retried, failed or dropped an attempt's outcome is."""
+    if attempt.outcome == DONE:
+        return SENT
+    if attempt.outcome in (RETRY, MOVED):
+        return RETRIED
+    return DROPPED if attempt.reason in NOT_REFUSED else FAILED
 
 
 def _retry_after(exc: RetryAfter) -> float:

@@ -20,7 +20,7 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram._utils.types import JSONDict
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.config import Config
@@ -55,13 +55,19 @@ FETCH_RESPONSES = Counter(
     "nashra_fetch_responses", "HTTP answers while polling, by status", ["source", "code"]
 )
 MESSAGES_SENT = Counter("nashra_messages_sent", "Messages Telegram accepted")
+# The next three count what the broadcaster decided, as it reports it; command replies that Telegram
+# refused are never retried, so they count as failed with kind "reply".
 MESSAGES_FAILED = Counter(
-    "nashra_messages_failed", "Deliveries given up (never retried), by reason", ["kind"]
+    "nashra_messages_failed", "Messages Telegram refused for good (never retried), by reason", ["kind"]
 )
-MESSAGES_RETRIED = Counter(
-    "nashra_messages_retried", "Failed sends kept for another try, by reason", ["kind"]
+MESSAGES_RETRIED = Counter("nashra_messages_retried", "Deliveries kept for another try, by reason", ["kind"])
+MESSAGES_DROPPED = Counter(
+    "nashra_messages_dropped",
+    "Deliveries let go without a refusal (after a second timeout it may have arrived), by reason",
+    ["kind"],
 )
 FLOOD_PAUSES = Counter("nashra_flood_pauses", "Times Telegram answered 429 and a chat was paused")
+_DECISIONS = {"failed": MESSAGES_FAILED, "retried": MESSAGES_RETRIED, "dropped": MESSAGES_DROPPED}
 
 
 @dataclass(frozen=True)
@@ -154,14 +160,17 @@ def extraction_failed(source: str) -> None:
     EXTRACTION_FAILURES.labels(source).inc()
 
 
+def delivery_decided(decision: str, reason: str) -> None:
+    """Count what the broadcaster did with one delivery (bot.broadcaster's SENT, RETRIED, FAILED, DROPPED)."""
+    if decision in _DECISIONS:
+        _DECISIONS[decision].labels(reason).inc()
+    if decision == "retried" and reason == "flood":
+        FLOOD_PAUSES.inc()  # the broadcaster holds the chat for Telegram's retry_after
+
+
 async def _counted(endpoint: str, call: Awaitable[Any]) -> Any:
-    """Await one Bot API call, counting sends and how Telegram refused them."""
-    try:
-        result = await call
-    except TelegramError as exc:
-        if endpoint.startswith("send"):
-            send_failed(exc)
-        raise
+    """Await one Bot API call, counting the sends Telegram accepted."""
+    result = await call
     if endpoint.startswith("send"):
         MESSAGES_SENT.inc()
         ACTIVITY.sends.add()
@@ -181,11 +190,16 @@ class CountingRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         call = super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
-        return await _counted(endpoint, call)
+        try:
+            return await _counted(endpoint, call)
+        except TelegramError:
+            if endpoint.startswith("send"):
+                MESSAGES_FAILED.labels("reply").inc()  # nothing sends a command's reply again
+            raise
 
 
 class SendCounter(BaseRateLimiter[None]):
-    """Counts the broadcaster's sends like CountingRateLimiter, without pacing (the broadcaster paces)."""
+    """Counts the broadcaster's accepted sends, without pacing; the broadcaster paces and reports the rest."""
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -203,23 +217,6 @@ class SendCounter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | JSONDict | list[JSONDict]:
         return await _counted(endpoint, callback(*args, **kwargs))
-
-
-def send_failed(exc: TelegramError) -> None:
-    """Count a refused send the way the broadcaster treats it: given up, or kept for another try."""
-    if isinstance(exc, RetryAfter):
-        FLOOD_PAUSES.inc()
-        MESSAGES_RETRIED.labels("flood").inc()
-    elif isinstance(exc, ChatMigrated):
-        MESSAGES_RETRIED.labels("migrated").inc()
-    elif isinstance(exc, Forbidden):
-        MESSAGES_FAILED.labels("forbidden").inc()
-    elif isinstance(exc, BadRequest):
-        MESSAGES_FAILED.labels("bad_request").inc()
-    elif isinstance(exc, NetworkError):
-        MESSAGES_RETRIED.labels("network").inc()
-    else:
-        MESSAGES_RETRIED.labels("telegram").inc()
 
 
 def instrument(client: httpx.AsyncClient) -> None:

@@ -235,7 +235,7 @@ async def test_server_errors_back_off_and_deliver_once(
     await harness.start()
     await harness.settled()
     assert len(harness.api.sent(READERS[0])) == 1
-    assert harness.broadcaster is not None and harness.broadcaster.counters["retry"] == 2
+    assert harness.broadcaster is not None and harness.broadcaster.counters["retried"] == 2
 
 
 async def test_a_timed_out_send_is_retried_once_and_never_more(
@@ -361,7 +361,7 @@ async def test_a_dropped_connection_backs_off_and_delivers_once(
     await harness.start()
     await harness.settled()
     assert len(harness.api.sent(READERS[0])) == 1
-    assert harness.broadcaster is not None and harness.broadcaster.counters["retry"] == 1
+    assert harness.broadcaster is not None and harness.broadcaster.counters["retried"] == 1
 
 
 async def test_repeated_flood_control_keeps_the_message_and_holds_only_that_chat(harness: Harness) -> None:

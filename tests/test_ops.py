@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from telegram.ext import Application
 
+from bot import app as app_module
+from bot import broadcaster as broadcaster_module
 from bot.config import load_config
 from bot.demo import sources_seeded, start_bot, stop_bot, wait_until
+from bot.routing import targets
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
+from bot.transport import AiohttpRequest
+from jobs.records import NewsItem
 from tests.opshelp import get, scrape, value, write_config
 
 READER = 6001
@@ -97,6 +103,71 @@ async def test_metrics_move_with_publishing_and_with_telegram_answers(
     assert delta("nashra_messages_retried_total", kind="flood") == 1
     assert delta("nashra_flood_pauses_total") == 1
     assert value(after, "nashra_outbox_depth", priority="3") == 0
+
+
+async def test_metrics_and_stats_count_what_the_broadcaster_decided(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A send answered after 0.6 s times out at 0.3 s, though Telegram posted it.
+    monkeypatch.setattr(app_module, "AiohttpRequest", functools.partial(AiohttpRequest, read_timeout=0.3))
+    monkeypatch.setattr(broadcaster_module, "TIMEOUT_RETRY_SECONDS", 0.1)
+    admin, flooded, slow, blocked, picky = 6100, 6101, 6102, 6103, 6104
+    config = load_config(
+        write_config(
+            tmp_path / "c.toml",
+            site,
+            api,
+            tmp_path / "d.json",
+            sources=[],
+            ops=OPS_ON,
+            telegram={"admins": [admin]},
+            # The first refusal deactivates a reader: what is still queued for them is let go.
+            extra='[delivery]\nforbidden_strikes = 1\nstrike_span = "0s"\n',
+        )
+    )
+    app = await start_bot(config, api.token)
+    try:
+        store = app.bot_data["store"]
+        for reader in (flooded, slow, blocked, picky):
+            api.add_chat(reader, type="private")
+            store.save_subscriber(reader, categories=["sport"], language="ar")
+        api.fail_next(flooded, error_code=429, description="Too Many Requests: retry after 1", retry_after=1)
+        api.stall_next(slow, 0.6)
+        api.block(blocked)
+        bad_html = 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 3'
+        api.fail_next(picky, error_code=400, description=bad_html)
+        before = await scrape(app)
+        for n in (1, 2):
+            item = NewsItem(f"k{n}", "src", f"خبر {n}", f"https://a.example/{n}", "", ("sport",), False)
+            store.put_item(item.key, item.to_json())
+            store.enqueue(targets(item, config, store))
+        await store.commit()
+        app.bot_data["broadcaster"].wake()
+        await api.wait_for_sent(1, chat_id=slow)
+        api.stall_next(slow, 0.6)  # the one retry times out too: it may have arrived, so no third try
+        await wait_until(lambda: not store.pending(), "an empty outbox")
+        after = await scrape(app)
+        api.user_says(admin, "/stats", language_code="en")
+        (stats,) = await api.wait_for_sent(1, chat_id=admin)
+    finally:
+        await stop_bot(app)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    # flooded: 429 then both sent; slow: timed out, retried, timed out again, then the second sent;
+    # blocked: refused, deactivated, its second item let go; picky: HTML refused, re-sent as text, both sent.
+    assert [len(api.sent(chat)) for chat in (flooded, slow, blocked, picky)] == [2, 3, 0, 2]
+    assert delta("nashra_messages_retried_total", kind="flood") == 1
+    assert delta("nashra_flood_pauses_total") == 1
+    assert delta("nashra_messages_retried_total", kind="timeout") == 1
+    assert delta("nashra_messages_dropped_total", kind="timeout") == 1
+    assert delta("nashra_messages_retried_total", kind="bad_request") == 1
+    assert delta("nashra_messages_failed_total", kind="bad_request") == 0
+    assert delta("nashra_messages_failed_total", kind="forbidden") == 1
+    assert delta("nashra_messages_dropped_total", kind="deactivated") == 1
+    assert delta("nashra_messages_retried_total", kind="network") == 0
+    assert "Since start: 5 sent, 3 dropped, 3 retried" in stats.plain
 
 
 async def test_metrics_count_a_source_that_answers_with_an_error(
