@@ -32,7 +32,7 @@ WIDE_CODECS = frozenset({"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-l
 WESTERN_OR_ARABIC = ["cp1252", "cp1256"]
 
 # What Arabic and English news sites actually use. On a short page detection over every codec
-# often prefers an exotic one (mac_latin2 for a few lines of windows-1256), so these get a second look.
+# often prefers an exotic one (mac_latin2 for a few lines of windows-1256), so these are tried first.
 NEWS_CODECS = ["cp1256", "iso8859_6", "cp1252"]
 
 BOMS = (
@@ -125,14 +125,17 @@ def _decode_western_label(body: bytes) -> str:
 
 
 def _detect(body: bytes) -> str:
-    """Decode an unlabelled (or wrongly labelled) page: UTF-8 when it fits, else charset detection."""
+    """Decode an unlabelled (or wrongly labelled) page: UTF-8 when it fits, else charset detection.
+
+    The few codecs news sites use are tried first; detection over every codec is slower and, on a short
+    page, prefers an exotic one, so it runs only when none of them reads the page plausibly.
+    """
     text = _decode_declared(body, "utf-8")
     if text is not None:
         return text
-    match = charset_normalizer.from_bytes(body, preemptive_behaviour=False).best()
-    if match is None or match.encoding not in NEWS_CODECS:
-        likely = charset_normalizer.from_bytes(body, cp_isolation=NEWS_CODECS, preemptive_behaviour=False)
-        match = likely.best() or match
+    match = charset_normalizer.from_bytes(body, cp_isolation=NEWS_CODECS, preemptive_behaviour=False).best()
+    if match is None:
+        match = charset_normalizer.from_bytes(body, preemptive_behaviour=False).best()
     if match is not None:
         return body.decode(match.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import charset_normalizer
 import pytest
 
 from jobs.decode import decode_html
@@ -141,3 +143,40 @@ def test_meta_utf16_on_ascii_compatible_bytes_means_utf8() -> None:
 def test_empty_body() -> None:
     assert decode_html(b"") == ""
     assert decode_html(b"", "text/html; charset=windows-1256") == ""
+
+
+@pytest.fixture
+def open_passes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Pages charset detection looked at over every codec (the slow pass), as decode_html runs it."""
+    seen: list[bytes] = []
+    detect = charset_normalizer.from_bytes
+
+    def counting(body: bytes, **options: Any) -> Any:
+        if not options.get("cp_isolation"):
+            seen.append(body)
+        return detect(body, **options)
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", counting)
+    return seen
+
+
+def test_arabic_pages_are_read_without_the_slow_detection_pass(
+    cp1256_page: bytes, shared_dir: Path, open_passes: list[bytes]
+) -> None:
+    pages = [cp1256_page, *(p.read_bytes() for p in sorted((shared_dir / CP1256_CORPUS).iterdir()))]
+    for body in pages:
+        assert decode_html(body) == body.decode("cp1256")
+    assert open_passes == []
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("Москва — столица России. Президент объявил о новых мерах поддержки экономики. ", "cp1251"),
+        ("北京今天宣布了新的经济政策，以支持中小企业的发展。", "gb18030"),
+    ],
+)
+def test_a_page_in_another_script_still_decodes(text: str, codec: str, open_passes: list[bytes]) -> None:
+    body = (text * 5).encode(codec)
+    assert decode_html(body) == text * 5
+    assert open_passes == [body]  # none of the news codecs read it, so every codec was tried
