@@ -64,7 +64,8 @@ def demo_config(site: SampleNewsSite, api: FakeBotAPI, data_file: Path, *, inter
 
 async def start_bot(config: Config, token: str) -> Application:
     """Start the application the way `run_polling` would (hooks included), but under our control."""
-    app = build_application(config, token, Store(config.storage.path))
+    store = Store(config.storage.path, retention_days=config.storage.retention_days)
+    app = build_application(config, token, store)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)

@@ -136,3 +136,24 @@ async def test_a_delivery_pending_at_shutdown_is_sent_after_restart(
     finally:
         await stop_bot(app)
     assert headline in alert.plain
+
+
+async def test_seen_items_are_forgotten_after_the_configured_retention(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    path = tmp_path / "nashra.json"
+    five_days_ago = time.time() - 5 * 86_400
+    earlier = Store(path, clock=lambda: five_days_ago)
+    earlier.mark_seen(["url:https://old.example/1"], "feed")
+    earlier.commit_now()
+    base = demo_config(site, api, path)
+    storage = base.storage.model_copy(update={"retention_days": 2})
+    app = await start_bot(base.model_copy(update={"storage": storage, "sources": ()}), api.token)
+    try:
+        assert store_of(app).is_seen("url:https://old.example/1")
+        api.user_says(READER, "/subscribe رياضة")  # a change to commit: the first commit of the day expires
+        await api.wait_for_sent(1, chat_id=READER)
+        assert not store_of(app).is_seen("url:https://old.example/1")
+    finally:
+        await stop_bot(app)
+    assert not Store(path).is_seen("url:https://old.example/1")
