@@ -11,7 +11,14 @@ from collections.abc import Callable
 
 from benchmarks.corpus import Doc, shared_arg, shared_dir, split, summary_docs
 from benchmarks.rouge import Scores, score
-from jobs.summarise import CAPTION_BUDGET, CAPTION_SENTENCES, news_sentences, split_sentences, summarise
+from jobs.summarise import (
+    CAPTION_BUDGET,
+    CAPTION_SENTENCES,
+    first_words,
+    news_sentences,
+    split_sentences,
+    summarise,
+)
 
 # The standfirst's size: a one-sentence summary is held to it.
 ONE_SENTENCE_WORDS = 35
@@ -41,7 +48,7 @@ def lead_within(doc: Doc, count: int, budget: int, max_words: int | None = None)
 
 def lead_cut(doc: Doc, max_words: int) -> str:
     """The first sentence cut to max_words: lead-1 held to the one-sentence budget."""
-    return " ".join(news_sentences(doc.text)[0].split()[:max_words])
+    return first_words(news_sentences(doc.text)[0], max_words)
 
 
 def oracle(doc: Doc) -> str:
@@ -62,7 +69,7 @@ def oracle(doc: Doc) -> str:
 
 def best_single(doc: Doc, among: int | None = None) -> str:
     """The one sentence (cut to 35 words) that scores best: what sentence choice alone could reach."""
-    sentences = [" ".join(s.split()[:ONE_SENTENCE_WORDS]) for s in news_sentences(doc.text)[:among]]
+    sentences = [first_words(s, ONE_SENTENCE_WORDS) for s in news_sentences(doc.text)[:among]]
     return max(sentences, key=lambda sentence: score(sentence, doc.abstract).r2)
 
 

@@ -334,10 +334,15 @@ def _without_dateline(sentence: str) -> str:
     return _DATELINE.sub("", sentence, count=1)
 
 
+def first_words(sentence: str, max_words: int) -> str:
+    """The sentence held to a word limit: its first max_words words, single-spaced (no ellipsis)."""
+    return " ".join(sentence.split()[:max_words])
+
+
 def _cut(sentence: str, budget: int, max_words: int | None = None) -> str:
     """The longest word-bounded head of sentence within budget and max_words, with an ellipsis, or ""."""
     if max_words is not None:
-        sentence = " ".join(sentence.split()[:max_words])
+        sentence = first_words(sentence, max_words)
     room = budget - len(_ELLIPSIS)
     if room <= 0:
         return ""

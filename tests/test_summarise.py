@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from jobs.summarise import BOILERPLATE, CAPTION_SENTENCES, is_boilerplate, split_sentences, summarise
+from jobs.summarise import (
+    BOILERPLATE,
+    CAPTION_SENTENCES,
+    first_words,
+    is_boilerplate,
+    split_sentences,
+    summarise,
+)
 
 END_MARKS = (".", "!", "?", "؟", "؛", "”", "»", '"', ")")
 
@@ -302,3 +309,17 @@ def test_reporting_split_keeps_the_measured_floors(shared_dir: Path) -> None:
     lead_3 = [score(lead_within(d, CAPTION_SENTENCES, CAPTION_BUDGET), d.abstract) for d in reporting]
     assert mean(s.r1 for s in caption) >= mean(s.r1 for s in lead_3)  # never below lead-3 at the same budget
     assert mean(s.r2 for s in caption) >= mean(s.r2 for s in lead_3)
+
+
+def test_one_word_limit_for_the_summary_and_the_benchmark_baselines() -> None:
+    from benchmarks.bench_summaries import ONE_SENTENCE_WORDS, lead_cut
+    from benchmarks.corpus import Doc
+
+    words = [f"وأعلنت{n}" for n in range(50)]
+    sentence = "  ".join(words[:20]) + " \t" + " ".join(words[20:]) + "."
+    held = " ".join(words[:ONE_SENTENCE_WORDS])
+    assert first_words(sentence, ONE_SENTENCE_WORDS) == held
+    assert first_words("خبر قصير.", ONE_SENTENCE_WORDS) == "خبر قصير."
+    # The shipped summary of a lone long sentence is that cut, marked; the benchmark's lead-1 is it bare.
+    assert summarise(sentence, 10_000, max_words=ONE_SENTENCE_WORDS) == held + "…"
+    assert lead_cut(Doc("d", "", "", "", "", sentence), ONE_SENTENCE_WORDS) == held
