@@ -20,14 +20,14 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.commands import reply_html
+from bot.commands import chat_language, reply_html
 from bot.config import Channel, Config, Source
 from bot.messages import TEXT_LIMIT, utf16_len
 from bot.metrics import RATE_WINDOW_SECONDS, SendRate
 from bot.reload import poll_job_name
 from bot.routing import BREAKING_CHANNEL, BREAKING_READER
 from bot.store import SECONDS_PER_DAY, Store
-from bot.texts import language_of, text
+from bot.texts import text
 from jobs.arabic import normalise
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def is_held(store: Store, source: str) -> bool:
 
 
 class AdminCommands:
-    """The admins' view of the running bot; every reply is in the admin's Telegram language."""
+    """The admins' view of the running bot, in the chat's /lang choice or the admin's Telegram language."""
 
     NAMES = ("stats", "sources", "pause", "resume", "test")
 
@@ -69,7 +69,7 @@ class AdminCommands:
     # -- /stats ------------------------------------------------------------------------------------
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        lang = _language(update)
+        lang = chat_language(self._store, update)
         readers = [r for r in self._store.subscribers() if r.get("active", True)]
         per_category = Counter(slug for r in readers for slug in r.get("categories", ()))
         lines = [
@@ -103,7 +103,7 @@ class AdminCommands:
     # -- /sources, /pause, /resume -----------------------------------------------------------------
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        lang = _language(update)
+        lang = chat_language(self._store, update)
         zone = self._config.delivery.timezone
         entries = [self._source_entry(source, lang, context) for source in self._config.sources]
         title = text(lang, "sources_title", count=str(len(entries)), zone=escape(zone))
@@ -141,7 +141,7 @@ class AdminCommands:
         return local.strftime("%Y-%m-%d %H:%M:%S")
 
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        lang = _language(update)
+        lang = chat_language(self._store, update)
         source = await self._source_named(update, context, "pause")
         if source is None:
             return
@@ -157,7 +157,7 @@ class AdminCommands:
 
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Lift an admin's pause, and the poller's backoff too: the operator wants it tried now."""
-        lang = _language(update)
+        lang = chat_language(self._store, update)
         source = await self._source_named(update, context, "resume")
         if source is None:
             return
@@ -177,7 +177,7 @@ class AdminCommands:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, command: str
     ) -> Source | None:
         """The source the arguments name (spelling, case and diacritics aside), or a reply listing them."""
-        lang = _language(update)
+        lang = chat_language(self._store, update)
         wanted = normalise(" ".join(context.args or []))
         listing = "\n".join(f"• <code>{escape(s.name)}</code>" for s in self._config.sources)
         if not wanted:
@@ -194,7 +194,7 @@ class AdminCommands:
 
     async def test(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Post a test message to a configured channel (its language and topic); report Telegram's answer."""
-        lang = _language(update)
+        lang = chat_language(self._store, update)
         names = ", ".join(f"<code>{escape(str(c.chat))}</code>" for c in self._config.channels) or "—"
         wanted = (context.args or [""])[0]
         if not wanted:
@@ -297,8 +297,3 @@ def _chunks(entries: list[str]) -> list[str]:
             joined = entry
         current = joined
     return [*chunks, current] if current else chunks
-
-
-def _language(update: Update) -> str:
-    user = update.effective_user
-    return language_of(user.language_code if user else None)

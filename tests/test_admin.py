@@ -113,6 +113,14 @@ async def test_sources_shows_health_and_next_poll(
     assert "Last error: —" in plain
 
 
+async def test_admin_replies_follow_the_language_the_chat_chose(api: FakeBotAPI, app: Application) -> None:
+    (english,) = await say(api, ADMIN, "/stats")
+    assert "Nashra statistics" in english.plain
+    await say(api, ADMIN, "/lang ar")
+    (arabic,) = await say(api, ADMIN, "/stats")
+    assert "القرّاء النشطون" in arabic.plain and "Nashra statistics" not in arabic.plain
+
+
 async def test_pause_is_persisted_and_honoured_until_resume(
     site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
 ) -> None:
