@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import threading
@@ -19,7 +20,8 @@ from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_
 from bot.poller import Poller
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
-from bot.store import Store
+from bot.store import LEGACY_STORY_STATE, Store
+from jobs.canonical import canonical_url
 from jobs.fetch import new_client
 from jobs.records import Candidate
 
@@ -203,3 +205,39 @@ async def test_the_classifier_fallback_reads_the_title(tmp_path: Path) -> None:
         poller = Poller(config, Store(config.storage.path), client, lambda: None)
         item = poller._item(config.sources[0], candidate, None)
     assert item.categories == ("sport",)
+
+
+async def test_a_new_story_journals_one_record_with_the_polls_seen_marks(
+    site: SampleNewsSite, tmp_path: Path
+) -> None:
+    """A busy newsroom adds hundreds of stories a day: each must cost its own record, not the whole index."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "fetch": {"host_delay": "0s"},
+            "categories": DEMO_CATEGORIES,
+            "sources": [feed("site", site.url("/feed/"))],
+        }
+    )
+    older = Store(config.storage.path)
+    rows = []
+    for n in range(2_000):  # a full day's index from other sources, as an older nashra kept it: whole
+        sketch = [(n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(32)]
+        rows.append([f"url:https://other.example/{n}", sketch, f"خبر رقم {n}", False, time.time()])
+    older.update_source_state(LEGACY_STORY_STATE, stories=rows)
+    await older.commit()
+    store = Store(config.storage.path)
+    journal = next((tmp_path / "nashra.json.d").glob("*.jsonl"))
+    async with new_client() as client:
+        poller = Poller(config, store, client, lambda: None)
+        await poller.poll(config.sources[0])  # the first poll only remembers what is there
+        article = site.publish_next("sport")
+        before = journal.read_bytes()
+        assert (await poller.poll(config.sources[0])).new == 1
+    written = journal.read_bytes()[len(before) :]
+    assert len(written) < 16_000  # the item, its seen marks and one story; the index alone is ~1.2 MB
+    batch = json.loads(written)  # one commit: after kill -9 the story is known exactly when the item is
+    key = "url:" + canonical_url(site.url(article.path))
+    assert [story[0] for story in batch["stories"]] == [key]
+    assert key in batch["items"] and key in batch["seen"]["site"]
+    assert [story[0] for story in Store(config.storage.path).stories()] == [*(r[0] for r in rows), key]
