@@ -71,7 +71,12 @@ def candidate_key(candidate: Candidate) -> str:
 
 
 class Poller:
-    """Runs polls for the scheduler; owns nothing but borrows the shared client and store."""
+    """Runs polls for the scheduler; borrows the shared client and store, lives as long as the process.
+
+    A reload reconfigures it rather than replacing it: the per-host gates, the robots.txt cache and the
+    story index are the process's, and a second Poller would hold a second story index that an in-flight
+    poll of the first keeps adding to.
+    """
 
     def __init__(
         self,
@@ -82,18 +87,36 @@ class Poller:
         *,
         on_notice: Callable[[str], None] | None = None,
     ) -> None:
-        self._config = config
         self._store = store
         self._fetcher = Fetcher(client, config.fetch.policy())
         self._on_new = on_new
         # Admin notices (a source paused or resumed); the bot wires this to its admins.
         self.on_notice = on_notice
-        self._categoriser = Categoriser([c.spec() for c in config.categories])
+        # One poll per source at a time, across reloads too: a changed source's new job starts at once,
+        # and must not fetch and record the same page as the old job's poll still in flight.
+        self._polling: dict[str, asyncio.Lock] = {}
+        self._use(config)
         # Recent stories of every source (cross-source matching); the store keeps one record per story.
         self._stories = StoryIndex.from_json(store.stories())
 
+    def reconfigure(self, config: Config) -> None:
+        """Use a reloaded config from each poll's next step on; fetch gates, caches and stories stay."""
+        if config.fetch.per_host != self._config.fetch.per_host:
+            log.warning("reload: fetch.per_host applies to sites first fetched from now; restart for all")
+        self._use(config)
+        self._fetcher.reconfigure(config.fetch.policy())
+
+    def _use(self, config: Config) -> None:
+        self._config = config
+        self._categoriser = Categoriser([c.spec() for c in config.categories])
+
     async def poll(self, source: Source, *, force: bool = False) -> PollResult:
-        """Poll once unless backing off; a failure is one log line naming the source."""
+        """Poll once unless backing off, never alongside another poll of the same source."""
+        async with self._polling.setdefault(source.name, asyncio.Lock()):
+            return await self._poll(source, force=force)
+
+    async def _poll(self, source: Source, *, force: bool) -> PollResult:
+        """One poll; a failure is one log line naming the source."""
         started = time.monotonic()
         state = self._store.source_state(source.name)
         if not force and (state.get("next_attempt_at") or 0) > time.time():
