@@ -294,3 +294,21 @@ async def test_a_changed_source_polls_again_only_after_its_poll_in_flight(
         await stop_bot(app)
     assert wire.count(article) == 1  # the new config's first poll waited, then found the story seen
     assert [m.plain.splitlines()[0] for m in api.sent(READER)[1:]] == [STORY_TITLE]
+
+
+async def test_a_source_is_first_polled_at_once_at_start_and_when_a_reload_adds_it(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    hourly = {"kind": "feed", "url": site.url("/feed/"), "interval": "1h"}
+    path = write_config(
+        tmp_path / "c.toml", site, api, tmp_path / "d.json", sources=[{"name": "main", **hourly}]
+    )
+    app = await start_bot(load_config(path), api.token)
+    try:
+        await wait_until(lambda: sources_seeded(app), "the first poll after the start, not an hour later")
+        sport = {"name": "sport", **hourly, "url": site.url("/category/sport/feed/")}
+        write_config(path, site, api, tmp_path / "d.json", sources=[{"name": "main", **hourly}, sport])
+        assert await reload_config(app, path)
+        await wait_until(lambda: sources_seeded(app), "the added source's first poll")
+    finally:
+        await stop_bot(app)
