@@ -366,7 +366,8 @@ class Poller:
         # The body alone: two sites title one story differently but copy the agency text.
         sketch = fingerprint(article.text if article else candidate.summary)
         earlier = self._stories.same_text(sketch)
-        if earlier is not None:
+        # Itself: a poll that failed after noting the story recorded nothing, so this one must post it.
+        if earlier is not None and earlier.key != item.key:
             log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
             # Marked for _note_source, which names this source in the first message if it is another one.
             return replace(item, revises=earlier.key, also=((source.name, item.url),))

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot import poller as poller_module
 from bot.config import parse_config
 from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
 from bot.poller import Poller
@@ -241,3 +242,39 @@ async def test_a_new_story_journals_one_record_with_the_polls_seen_marks(
     assert [story[0] for story in batch["stories"]] == [key]
     assert key in batch["items"] and key in batch["seen"]["site"]
     assert [story[0] for story in Store(config.storage.path).stories()] == [*(r[0] for r in rows), key]
+
+
+async def test_a_poll_that_fails_half_way_loses_none_of_its_stories(
+    site: SampleNewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll that dies after building some items (an extractor bug on one page) records nothing; the next
+    poll must post those items, not take them for repeats of the stories the failed poll had noted."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "fetch": {"host_delay": "0s"},
+            "categories": DEMO_CATEGORIES,
+            "sources": [feed("site", site.url("/feed/"))],
+        }
+    )
+    store = Store(config.storage.path)
+    extract = poller_module.extract_article
+    pages: list[str] = []
+
+    def broken_on_the_second_page(html: str, url: str) -> Any:
+        pages.append(url)
+        if len(pages) == 2:
+            raise RuntimeError("an extractor bug")
+        return extract(html, url)
+
+    async with new_client() as client:
+        poller = Poller(config, store, client, lambda: None)
+        await poller.poll(config.sources[0])
+        published = [site.publish_next(), site.publish_next()]
+        monkeypatch.setattr(poller_module, "extract_article", broken_on_the_second_page)
+        with pytest.raises(RuntimeError):
+            await poller.poll(config.sources[0])
+        result = await poller.poll(config.sources[0])
+    assert result.new == 2
+    for article in published:
+        assert store.item("url:" + canonical_url(site.url(article.path)))["title"] == article.title
