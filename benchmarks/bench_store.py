@@ -3,6 +3,10 @@
 Run as `python -m benchmarks.bench_store` (about two minutes). Each size runs in a fresh child process so
 its RSS is its own. Stock TinyDB rewrites its whole file per insert, so it is measured on a few operations
 only, and not at 1M (one insert there takes seconds; filling it would take weeks).
+
+`python -m benchmarks.bench_store stories` measures the story index alone: bytes journalled per added story
+with a full index, one record per story against the whole index rewritten (as nashra did before), and the
+time to load a month of story records.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage
 
-from bot.store import Store
+from bot.store import LEGACY_STORY_STATE, Store
+from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES, SKETCH_SIZE, StoryIndex
 
 SIZES = (10_000, 100_000, 1_000_000)
 STOCK_SIZES = (10_000, 100_000)
@@ -32,6 +37,11 @@ DAYS = 30
 STOCK_OPS = 3
 # The flush budget is about changes per poll: a busy poll marks ~100 items and queues their deliveries.
 FLUSH_CHANGES = 100
+# A busy newsroom: 50 sources adding ~1,000 stories a day keep the index full (3,000 within its 3 days).
+STORIES_PER_DAY = 1_000
+STORY_ADDS = 30
+# The whole-index layout journalled ~2 MB per added story: a day of it is measured at this many adds only.
+LEGACY_DAY_ADDS = 30
 
 
 class Clock:
@@ -170,6 +180,104 @@ def measure_stock(size: int, caching: bool) -> dict[str, Any]:
         }
 
 
+def story_row(n: int, at: float) -> list[Any]:
+    """A StoryIndex row as the poller makes one: key, a bottom-k sketch of 48-bit hashes, headline, time."""
+    sketch = sorted((n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(SKETCH_SIZE))
+    headline = f"عاجل: وزير الخارجية يلتقي نظيره في العاصمة لبحث التعاون الاقتصادي ({n})"
+    return [URL.format(n, n), sketch, headline, False, at]
+
+
+def journal_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path.parent / (path.name + ".d")).glob("*.jsonl"))
+
+
+def bytes_per_story(path: Path, now: float, *, whole: bool) -> int:
+    """Median bytes one added story adds to the journal with a full index, either layout."""
+    store = Store(path, clock=Clock(now))
+    rows = [story_row(n, now) for n in range(INDEX_MAX_ENTRIES)]
+    for row in rows:
+        store.add_story(row)
+    store.commit_now()
+    index = StoryIndex.from_json(rows)
+    added = []
+    for n in range(INDEX_MAX_ENTRIES, INDEX_MAX_ENTRIES + STORY_ADDS):
+        before = journal_bytes(path)
+        row = story_row(n, now)
+        if whole:  # what the poller did until now: the whole index as one source-state document
+            index.stories.append(StoryIndex.from_json([row]).stories[0])
+            index.stories = index.stories[-INDEX_MAX_ENTRIES:]
+            store.update_source_state(LEGACY_STORY_STATE, stories=index.to_json())
+        else:
+            store.add_story(row)
+        store.commit_now()
+        added.append(journal_bytes(path) - before)
+    return int(statistics.median(added))
+
+
+def timed_load(path: Path, now: float) -> tuple[float, int]:
+    """Median seconds to open the store and build the poller's index from it, and the stories it holds."""
+    took, held = [], 0
+    for _ in range(5):
+        start = time.perf_counter()
+        held = len(StoryIndex.from_json(Store(path, clock=Clock(now)).stories()).stories)
+        took.append(time.perf_counter() - start)
+    return statistics.median(took), held
+
+
+def measure_stories() -> dict[str, Any]:
+    now = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        record = bytes_per_story(folder / "records" / "nashra.json", now, whole=False)
+        whole = bytes_per_story(folder / "whole" / "nashra.json", now, whole=True)
+        # Baseline: the store with no stories at all, opened in the same run.
+        empty = folder / "empty" / "nashra.json"
+        Store(empty).commit_now()
+        base, _ = timed_load(empty, now)
+        # A month of story records at a busy newsroom's pace, one commit per story as polls make them.
+        month = folder / "month" / "nashra.json"
+        clock = Clock(now - DAYS * 86_400)
+        store = Store(month, clock=clock)
+        spacing = 86_400 / STORIES_PER_DAY
+        for n in range(DAYS * STORIES_PER_DAY):
+            clock.now += spacing
+            store.add_story(story_row(n, clock.now))
+            store.commit_now()
+        records, held = timed_load(month, now)
+        month_mb = journal_bytes(month) / 1e6
+        # The same index as an older nashra left it: converted at load (the first start only).
+        legacy = folder / "legacy" / "nashra.json"
+        old = Store(legacy, clock=Clock(now))
+        rows = [story_row(n, now - INDEX_MAX_AGE / 2 + n) for n in range(INDEX_MAX_ENTRIES)]
+        old.update_source_state(LEGACY_STORY_STATE, stories=rows)
+        old.commit_now()
+        start = time.perf_counter()
+        Store(legacy, clock=Clock(now)).commit_now()
+        convert = time.perf_counter() - start
+        # And a day of the old layout, which journalled the whole index once per added story.
+        day = folder / "day" / "nashra.json"
+        old = Store(day, clock=Clock(now))
+        for n in range(LEGACY_DAY_ADDS):
+            old.update_source_state(LEGACY_STORY_STATE, stories=rows[n:] + [story_row(-n, now)] * n)
+            old.commit_now()
+        day_load, _ = timed_load(day, now)
+        return {
+            "index_stories": INDEX_MAX_ENTRIES,
+            "bytes_per_story_record": record,
+            "bytes_per_story_whole_index": whole,
+            "ratio": round(whole / record),
+            "journal_mb_per_day_record": round(record * STORIES_PER_DAY / 1e6, 2),
+            "journal_mb_per_day_whole_index": round(whole * STORIES_PER_DAY / 1e6),
+            "load_empty_ms": round(base * 1e3, 1),
+            "load_month_of_records_ms": round(records * 1e3, 1),
+            "month_records": DAYS * STORIES_PER_DAY,
+            "month_journal_mb": round(month_mb, 1),
+            "stories_live_after_load": held,
+            "first_load_converting_whole_index_ms": round(convert * 1e3, 1),
+            f"load_whole_index_{LEGACY_DAY_ADDS}_adds_ms": round(day_load * 1e3, 1),
+        }
+
+
 def child(*args: str) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_store", *args], capture_output=True, text=True, check=True
@@ -178,6 +286,9 @@ def child(*args: str) -> dict[str, Any]:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["stories"]:
+        print(json.dumps(measure_stories()))
+        return 0
     if len(sys.argv) > 1:
         kind, size = sys.argv[1], int(sys.argv[2])
         result = measure_ours(size) if kind == "ours" else measure_stock(size, kind == "caching")
@@ -198,6 +309,8 @@ def main() -> int:
         print(
             f"  at {row['size']:>7} vs {row['storage']}: insert {insert:,.0f}x, lookup {lookup:,.0f}x faster"
         )
+    print("story index (one record per story against the whole index per added story):")
+    print("  " + json.dumps(child("stories")))
     return 0
 
 

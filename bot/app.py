@@ -7,6 +7,7 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from telegram.ext import (
     Application,
@@ -139,7 +140,9 @@ def schedule_poll(app: Application, source: Source) -> None:
         first=0,
         name=poll_job_name(source.name),
         data=source,
-        job_kwargs=POLL_JOB_KWARGS,
+        # Given only first=0, APScheduler puts the first run a whole interval after that start, which has
+        # passed by the time it adds the job: a source polled hourly would wait an hour after a start.
+        job_kwargs=POLL_JOB_KWARGS | {"next_run_time": datetime.now(UTC)},
     )
 
 

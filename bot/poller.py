@@ -43,8 +43,6 @@ from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, rank, su
 
 log = logging.getLogger(__name__)
 
-# The source-state record that holds recent stories of every source (for cross-source matching).
-STORY_INDEX_STATE = "nashra:stories"
 # Ticker headlines remembered per source for edit detection; a ticker shows about ten at a time.
 RECENT_HEADLINES = 100
 # Backoff is jittered so sources that failed together (one host down) do not come back in lockstep.
@@ -73,7 +71,12 @@ def candidate_key(candidate: Candidate) -> str:
 
 
 class Poller:
-    """Runs polls for the scheduler; owns nothing but borrows the shared client and store."""
+    """Runs polls for the scheduler; borrows the shared client and store, lives as long as the process.
+
+    A reload reconfigures it rather than replacing it: the per-host gates, the robots.txt cache and the
+    story index are the process's, and a second Poller would hold a second story index that an in-flight
+    poll of the first keeps adding to.
+    """
 
     def __init__(
         self,
@@ -84,20 +87,36 @@ class Poller:
         *,
         on_notice: Callable[[str], None] | None = None,
     ) -> None:
-        self._config = config
         self._store = store
         self._fetcher = Fetcher(client, config.fetch.policy())
         self._on_new = on_new
         # Admin notices (a source paused or resumed); the bot wires this to its admins.
         self.on_notice = on_notice
+        # One poll per source at a time, across reloads too: a changed source's new job starts at once,
+        # and must not fetch and record the same page as the old job's poll still in flight.
+        self._polling: dict[str, asyncio.Lock] = {}
+        self._use(config)
+        # Recent stories of every source (cross-source matching); the store keeps one record per story.
+        self._stories = StoryIndex.from_json(store.stories())
+
+    def reconfigure(self, config: Config) -> None:
+        """Use a reloaded config from each poll's next step on; fetch gates, caches and stories stay."""
+        if config.fetch.per_host != self._config.fetch.per_host:
+            log.warning("reload: fetch.per_host applies to sites first fetched from now; restart for all")
+        self._use(config)
+        self._fetcher.reconfigure(config.fetch.policy())
+
+    def _use(self, config: Config) -> None:
+        self._config = config
         self._categoriser = Categoriser([c.spec() for c in config.categories])
-        rows = store.source_state(STORY_INDEX_STATE).get("stories", [])
-        self._stories = StoryIndex.from_json(rows)
-        # Set when a poll adds a story, so the index (large) is written only when it changed.
-        self._stories_changed = False
 
     async def poll(self, source: Source, *, force: bool = False) -> PollResult:
-        """Poll once unless backing off; a failure is one log line naming the source."""
+        """Poll once unless backing off, never alongside another poll of the same source."""
+        async with self._polling.setdefault(source.name, asyncio.Lock()):
+            return await self._poll(source, force=force)
+
+    async def _poll(self, source: Source, *, force: bool) -> PollResult:
+        """One poll; a failure is one log line naming the source."""
         started = time.monotonic()
         state = self._store.source_state(source.name)
         if not force and (state.get("next_attempt_at") or 0) > time.time():
@@ -249,7 +268,8 @@ class Poller:
     async def _take_new(self, source: Source, candidates: list[Candidate]) -> list[NewsItem]:
         """Build the unseen candidates' items, then record them all without awaiting in between."""
         fresh = self._unseen(candidates)
-        built = [(c, await self._build(source, c)) for c in reversed(fresh)]  # oldest first, as published
+        told: list[Story] = []  # stories this poll adds to the index, recorded with its seen marks
+        built = [(c, await self._build(source, c, told)) for c in reversed(fresh)]  # oldest first
         items: list[NewsItem] = []
         for candidate, built_item in built:
             keys = {candidate_key(candidate)}
@@ -264,9 +284,8 @@ class Poller:
                 self._store.enqueue(self._targets(item))
                 items.append(item)
             self._store.mark_seen(keys, source.name)
-        if self._stories_changed:
-            self._stories_changed = False
-            self._store.update_source_state(STORY_INDEX_STATE, stories=self._stories.to_json())
+        for story in told:
+            self._store.add_story(story.to_json())
         return items
 
     def _note_source(self, repeat: NewsItem) -> NewsItem | None:
@@ -331,10 +350,14 @@ class Poller:
         headlines = [[c.title, candidate_key(c)] for c in candidates if c.is_ticker]
         self._store.update_source_state(source.name, seeded=True, headlines=headlines[-RECENT_HEADLINES:])
 
-    async def _build(self, source: Source, candidate: Candidate) -> NewsItem | None:
-        """A news item for a candidate, or None when it is a story already told (other URL, source, edit)."""
+    async def _build(self, source: Source, candidate: Candidate, told: list[Story]) -> NewsItem | None:
+        """A news item for a candidate, or None when it is a story already told (other URL, source, edit).
+
+        A new story joins the index at once, so the poll's next candidates match it, and `told`, so the
+        poll journals it with its seen marks: another task's commit in between must not persist it alone.
+        """
         if candidate.is_ticker:
-            return self._ticker_item(source, candidate)
+            return self._ticker_item(source, candidate, told)
         article = await self._article(source, candidate) if candidate.url else None
         item = self._item(source, candidate, article)
         if item.key != candidate_key(candidate) and self._store.is_seen(item.key):
@@ -343,19 +366,20 @@ class Poller:
         # The body alone: two sites title one story differently but copy the agency text.
         sketch = fingerprint(article.text if article else candidate.summary)
         earlier = self._stories.same_text(sketch)
-        if earlier is not None:
+        # Itself: a poll that failed after noting the story recorded nothing, so this one must post it.
+        if earlier is not None and earlier.key != item.key:
             log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
             # Marked for _note_source, which names this source in the first message if it is another one.
             return replace(item, revises=earlier.key, also=((source.name, item.url),))
         ticker = self._stories.ticker_for(item.title)
-        self._stories.add(Story(item.key, sketch, item.title, False, time.time()))
-        self._stories_changed = True
+        told.append(Story(item.key, sketch, item.title, False, time.time()))
+        self._stories.add(told[-1])
         if ticker is not None:
             # The breaking headline we alerted is now a full article: the alert is edited to link it.
             return replace(item, revises=ticker.key)
         return item
 
-    def _ticker_item(self, source: Source, candidate: Candidate) -> NewsItem | None:
+    def _ticker_item(self, source: Source, candidate: Candidate, told: list[Story]) -> NewsItem | None:
         """A ticker headline: new, an edit of one already sent (revises it), or a trivial re-spelling."""
         state = self._store.source_state(source.name)
         headlines: list[list[str]] = state.get("headlines") or []
@@ -371,8 +395,8 @@ class Poller:
                 break
         else:
             headlines.append([candidate.title, item.key])
-            self._stories.add(Story(item.key, None, item.title, True, time.time()))
-            self._stories_changed = True
+            told.append(Story(item.key, None, item.title, True, time.time()))
+            self._stories.add(told[-1])
         self._store.update_source_state(source.name, headlines=headlines[-RECENT_HEADLINES:])
         return item
 

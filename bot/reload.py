@@ -1,7 +1,8 @@
 """Change a running bot: SIGHUP re-reads the TOML file; a stop lets the send in progress finish first.
 
-What the store holds (seen items, subscribers, the outbox) is never touched by a reload: only the objects
-built from the config are swapped, and poll jobs are added, removed or rescheduled to match the new file.
+What the store holds (seen items, subscribers, the outbox) is never touched by a reload: the objects built
+from the config take the new one (and keep their own state), and poll jobs are added, removed or
+rescheduled to match the new file.
 """
 
 from __future__ import annotations
@@ -52,12 +53,10 @@ async def reload_config(app: Application, path: Path) -> bool:
 
 def apply_config(app: Application, new: Config) -> None:
     """Swap the config into every object built from it, then match the poll jobs to the new sources."""
-    from bot.app import build_poller, schedule_poll  # app.py imports this module: importing at the top cycles
+    from bot.app import schedule_poll  # app.py imports this module: importing at the top cycles
 
     old: Config = app.bot_data["config"]
     app.bot_data["config"] = new
-    if "poller" in app.bot_data:
-        app.bot_data["poller"] = build_poller(app, new)
     for holder in _config_holders(app):
         holder.reconfigure(new)
     before = {s.name: s for s in old.sources}
@@ -82,8 +81,12 @@ def apply_config(app: Application, new: Config) -> None:
 
 
 def _config_holders(app: Application) -> list[Any]:
-    """The broadcaster and the handler objects (reader commands) built from the config."""
-    holders: list[Any] = [app.bot_data["broadcaster"]] if "broadcaster" in app.bot_data else []
+    """The broadcaster, the poller and the handler objects (reader commands) built from the config.
+
+    Each keeps its state (the poller its fetch gates, robots.txt cache and story index) and takes the new
+    config; a poll in flight carries on with the same poller.
+    """
+    holders: list[Any] = [app.bot_data[name] for name in ("broadcaster", "poller") if name in app.bot_data]
     for handlers in app.handlers.values():
         for handler in handlers:
             owner = getattr(handler.callback, "__self__", None)

@@ -8,7 +8,11 @@ Two kinds of state, two files, so a durable write never costs more than the chan
   everything the poll or delivery changed (seen marks, items, source state, outbox entries and acks) with
   one fsync, so the seen marks and the deliveries they promise become durable together. Retention deletes
   whole expired day files, first carrying still-needed records (pending deliveries, their items, the
-  latest source state) into today's file.
+  latest source state, recent stories) into today's file.
+
+Recent stories (the cross-source index the poller matches new articles against) are journalled one record
+per story, not as one document: a busy newsroom adds hundreds a day, and rewriting a 3,000-story index
+(~1.9 MB) for each would write gigabytes a day. The index is rebuilt from its records at load.
 
 Everything lives in memory; seen keys are held as 64-bit hashes so a million of them fit in well under
 300 MB. `commit()` is the only durability point, and its disk work runs in a worker thread.
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage import Journal, StoreError, day_name, write_atomically
+from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES
 
 __all__ = ["Delivery", "Store", "StoreError", "key_id"]
 
@@ -40,6 +45,9 @@ DEFAULT_RETENTION_DAYS = 30
 SECONDS_PER_DAY = 86_400
 # /latest is about recent news: looking further back than this would stall the loop on a big store.
 LATEST_SCAN = 5_000
+# Where nashra before the story records kept the whole story index, as one source-state document; a data
+# folder holding it is converted to story records at load.
+LEGACY_STORY_STATE = "nashra:stories"
 
 
 def load_settings(path: Path) -> tuple[dict[str, dict[str, Any]], bytes]:
@@ -127,10 +135,13 @@ class Store:
         self._sources: dict[str, tuple[int, dict[str, Any]]] = {}
         self._outbox: dict[int, tuple[int, Delivery]] = {}
         self._notes: dict[int, dict[str, Any]] = {}
+        # Recent stories by key, oldest first: (day journalled, [key, ..., found at]).
+        self._stories: dict[str, tuple[int, list[Any]]] = {}
         self._next_delivery = 1
         for day, batch in self._journal.replay():
             self._apply(day, batch)
         self._batch: dict[str, Any] = {}
+        self._load_stories()
         if raw and schema == SCHEMA_VERSION:
             write_atomically(backup_path(self._path), raw)
 
@@ -155,6 +166,30 @@ class Store:
         for key, messages in batch.get("sent", {}).items():
             if key in self._items:
                 self._items[key][1].setdefault("messages", {}).update(messages)
+        for story in batch.get("stories", ()):
+            # A story carried forward by retention appears twice until the old day file is gone: one entry.
+            self._stories[story[0]] = (day, story)
+
+    def _load_stories(self) -> None:
+        """Order the replayed stories by time, convert a whole-index document of an older nashra, trim."""
+        legacy = self._sources.pop(LEGACY_STORY_STATE, None)
+        converted = []
+        if legacy is not None:
+            today = self._today()
+            for story in legacy[1].get("stories", ()):
+                if story[0] not in self._stories:
+                    self._stories[story[0]] = (today, story)
+                    converted.append(story[0])
+        # In one pass: trimming a month of records one by one from the front of a dict is quadratic.
+        cutoff = self._clock() - INDEX_MAX_AGE
+        live = [entry for entry in self._stories.items() if entry[1][1][-1] >= cutoff]
+        live.sort(key=lambda entry: entry[1][1][-1])
+        self._stories = dict(live[-INDEX_MAX_ENTRIES:])
+        # Journalled with the next commit; until then the old document is still there to convert again.
+        kept = [self._stories[key][1] for key in converted if key in self._stories]
+        if kept:
+            log.info("converting %d stories of the story index to one record each", len(kept))
+            self._batch.setdefault("stories", []).extend(kept)
 
     def _remember(self, keys: Iterable[str], day: int) -> list[str]:
         """Add keys to the in-memory seen set; returns those that were new."""
@@ -281,6 +316,10 @@ class Store:
             if day in gone:
                 self._batch.setdefault("sources", {})[name] = state
                 self._sources[name] = (today, state)
+        for key, (day, story) in list(self._stories.items()):
+            if day in gone:
+                self._batch.setdefault("stories", []).append(story)
+                self._stories[key] = (today, story)
         return sorted(gone)
 
     # --- seen items -------------------------------------------------------------------------
@@ -309,6 +348,28 @@ class Store:
             self._batch.setdefault("sources", {})[name] = state
         # The day stays that of the last record on disk, so retention carries the state before it expires.
         self._sources[name] = (day, state)
+
+    # --- recent stories (the poller's cross-source index) -------------------------------------
+
+    def add_story(self, story: list[Any]) -> None:
+        """Remember a story as one small journal record: its key first, the time it was found last."""
+        self._stories.pop(story[0], None)
+        self._stories[story[0]] = (self._today(), story)
+        self._batch.setdefault("stories", []).append(story)
+        self._trim_stories()
+
+    def stories(self) -> list[list[Any]]:
+        """The recent stories, oldest first, as the poller's StoryIndex rows."""
+        return [story for _, story in self._stories.values()]
+
+    def _trim_stories(self) -> None:
+        """Forget stories as the index does (age, then size); their records leave with their day file."""
+        cutoff = self._clock() - INDEX_MAX_AGE
+        while self._stories:
+            key, (_, oldest) = next(iter(self._stories.items()))
+            if oldest[-1] >= cutoff and len(self._stories) <= INDEX_MAX_ENTRIES:
+                break
+            del self._stories[key]
 
     # --- items (what the outbox refers to) ---------------------------------------------------
 

@@ -269,6 +269,15 @@ class Fetcher:
         self._robots: dict[str, tuple[RobotFileParser | None, float]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
+    def reconfigure(self, policy: FetchPolicy) -> None:
+        """Use reloaded settings, keeping each host's gate and the robots.txt rules already read.
+
+        A host's gate keeps the per-host limit it was made with: resizing a semaphore that requests hold
+        could let more of them at the host than either limit allows.
+        """
+        self.policy = policy
+        self._timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+
     async def get(
         self,
         url: str,

@@ -96,6 +96,10 @@ class Story:
     ticker: bool
     at: float
 
+    def to_json(self) -> list[object]:
+        """One row of StoryIndex.to_json: the store journals each story as its own record."""
+        return [self.key, self.fingerprint, self.headline, self.ticker, self.at]
+
 
 class StoryIndex:
     """Recent stories from every source, for cross-URL and cross-source matching; JSON round-trips."""
@@ -133,7 +137,7 @@ class StoryIndex:
         )
 
     def to_json(self) -> list[list[object]]:
-        return [[s.key, s.fingerprint, s.headline, s.ticker, s.at] for s in self.stories]
+        return [s.to_json() for s in self.stories]
 
     @classmethod
     def from_json(cls, rows: Iterable[list[object]]) -> StoryIndex:

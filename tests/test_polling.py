@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import threading
@@ -14,12 +15,14 @@ from typing import Any
 
 import pytest
 
+from bot import poller as poller_module
 from bot.config import parse_config
 from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
 from bot.poller import Poller
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
-from bot.store import Store
+from bot.store import LEGACY_STORY_STATE, Store
+from jobs.canonical import canonical_url
 from jobs.fetch import new_client
 from jobs.records import Candidate
 
@@ -203,3 +206,75 @@ async def test_the_classifier_fallback_reads_the_title(tmp_path: Path) -> None:
         poller = Poller(config, Store(config.storage.path), client, lambda: None)
         item = poller._item(config.sources[0], candidate, None)
     assert item.categories == ("sport",)
+
+
+async def test_a_new_story_journals_one_record_with_the_polls_seen_marks(
+    site: SampleNewsSite, tmp_path: Path
+) -> None:
+    """A busy newsroom adds hundreds of stories a day: each must cost its own record, not the whole index."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "fetch": {"host_delay": "0s"},
+            "categories": DEMO_CATEGORIES,
+            "sources": [feed("site", site.url("/feed/"))],
+        }
+    )
+    older = Store(config.storage.path)
+    rows = []
+    for n in range(2_000):  # a full day's index from other sources, as an older nashra kept it: whole
+        sketch = [(n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(32)]
+        rows.append([f"url:https://other.example/{n}", sketch, f"خبر رقم {n}", False, time.time()])
+    older.update_source_state(LEGACY_STORY_STATE, stories=rows)
+    await older.commit()
+    store = Store(config.storage.path)
+    journal = next((tmp_path / "nashra.json.d").glob("*.jsonl"))
+    async with new_client() as client:
+        poller = Poller(config, store, client, lambda: None)
+        await poller.poll(config.sources[0])  # the first poll only remembers what is there
+        article = site.publish_next("sport")
+        before = journal.read_bytes()
+        assert (await poller.poll(config.sources[0])).new == 1
+    written = journal.read_bytes()[len(before) :]
+    assert len(written) < 16_000  # the item, its seen marks and one story; the index alone is ~1.2 MB
+    batch = json.loads(written)  # one commit: after kill -9 the story is known exactly when the item is
+    key = "url:" + canonical_url(site.url(article.path))
+    assert [story[0] for story in batch["stories"]] == [key]
+    assert key in batch["items"] and key in batch["seen"]["site"]
+    assert [story[0] for story in Store(config.storage.path).stories()] == [*(r[0] for r in rows), key]
+
+
+async def test_a_poll_that_fails_half_way_loses_none_of_its_stories(
+    site: SampleNewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll that dies after building some items (an extractor bug on one page) records nothing; the next
+    poll must post those items, not take them for repeats of the stories the failed poll had noted."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "fetch": {"host_delay": "0s"},
+            "categories": DEMO_CATEGORIES,
+            "sources": [feed("site", site.url("/feed/"))],
+        }
+    )
+    store = Store(config.storage.path)
+    extract = poller_module.extract_article
+    pages: list[str] = []
+
+    def broken_on_the_second_page(html: str, url: str) -> Any:
+        pages.append(url)
+        if len(pages) == 2:
+            raise RuntimeError("an extractor bug")
+        return extract(html, url)
+
+    async with new_client() as client:
+        poller = Poller(config, store, client, lambda: None)
+        await poller.poll(config.sources[0])
+        published = [site.publish_next(), site.publish_next()]
+        monkeypatch.setattr(poller_module, "extract_article", broken_on_the_second_page)
+        with pytest.raises(RuntimeError):
+            await poller.poll(config.sources[0])
+        result = await poller.poll(config.sources[0])
+    assert result.new == 2
+    for article in published:
+        assert store.item("url:" + canonical_url(site.url(article.path)))["title"] == article.title

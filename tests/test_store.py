@@ -13,7 +13,8 @@ from tinydb import TinyDB
 
 from bot.cli import main
 from bot.storage import DataLock
-from bot.store import Store, StoreError, key_id
+from bot.store import LEGACY_STORY_STATE, Store, StoreError, key_id
+from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES
 
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
@@ -317,3 +318,65 @@ def test_the_settings_file_is_readable_by_stock_tinydb(tmp_path: Path) -> None:
     with TinyDB(path, access_mode="r") as db:
         (reader,) = db.table("subscribers").all()
     assert reader["chat_id"] == 7 and reader["categories"] == ["sport"]
+
+
+def story(n: int, at: float) -> list[object]:
+    """A StoryIndex row the size of a real one: key, a 32-hash sketch, an Arabic headline, ticker, time."""
+    sketch = [(n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(32)]
+    return [f"url:https://news.example/{n}", sketch, f"عنوان الخبر رقم {n} في نشرة اليوم", False, at]
+
+
+async def test_each_story_is_journalled_as_one_small_record_and_rebuilt_at_load(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    store = Store(path, clock=clock)
+    for n in range(INDEX_MAX_ENTRIES):
+        store.add_story(story(n, clock.now))
+    await store.commit()
+    before = journal_files(path)[0].stat().st_size
+    store.add_story(story(INDEX_MAX_ENTRIES, clock.now))  # the index is full: the oldest one makes room
+    await store.commit()
+    assert journal_files(path)[0].stat().st_size - before < 1_000  # one story, not the whole index
+
+    reopened = Store(path, clock=clock)
+    assert reopened.stories() == [story(n, clock.now) for n in range(1, INDEX_MAX_ENTRIES + 1)]
+
+
+async def test_stories_expire_by_age_and_retention_carries_the_live_ones(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    store = Store(path, retention_days=1, clock=clock)
+    store.add_story(story(1, clock.now))
+    await store.commit()
+    clock.now += INDEX_MAX_AGE / 2
+    store.add_story(story(2, clock.now))
+    await store.commit()
+    clock.now += 2 * DAY  # both day files are past retention; story 2 is young enough to keep
+    store.add_story(story(3, clock.now))
+    await store.commit()
+    assert [s[0] for s in Store(path, retention_days=1, clock=clock).stories()] == [
+        "url:https://news.example/2",
+        "url:https://news.example/3",
+    ]
+    assert len(journal_files(path)) == 1  # story 2 was carried into today's file before its day left
+
+
+async def test_a_whole_story_index_of_an_older_nashra_is_converted_at_load(tmp_path: Path) -> None:
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    rows = [story(n, clock.now - 3600 + n) for n in range(50)]
+    old = Store(path, clock=clock)
+    old.update_source_state(LEGACY_STORY_STATE, stories=rows)  # how the poller kept it until now
+    await old.commit()
+
+    converted = Store(path, clock=clock)
+    assert converted.stories() == rows
+    assert converted.source_state(LEGACY_STORY_STATE) == {}
+    await converted.commit()
+    after = Store(path, clock=clock)
+    assert after.stories() == rows
+    after.add_story(story(50, clock.now))
+    written = journal_files(path)[0].stat().st_size
+    await after.commit()  # converting once is enough: this commit holds the one new story only
+    assert journal_files(path)[0].stat().st_size - written < 1_000
+    assert Store(path, clock=clock).stories() == [*rows, story(50, clock.now)]
