@@ -118,7 +118,7 @@ class Poller:
     async def _poll(self, source: Source, *, force: bool) -> PollResult:
         """One poll; a failure is one log line naming the source."""
         started = time.monotonic()
-        state = self._store.source_state(source.name)
+        state = self._state(source)
         if not force and (state.get("next_attempt_at") or 0) > time.time():
             return PollResult(source.name, 0, 0, skipped=True)
         try:
@@ -150,6 +150,20 @@ class Poller:
             status=page.status,
             seconds=time.monotonic() - started,
         )
+
+    def _state(self, source: Source) -> dict[str, Any]:
+        """The source's state; a source given a new address starts there with a silent first poll."""
+        state = self._store.source_state(source.name)
+        address = state.get("address")
+        if state.get("seeded") and address is not None and address != source.url:
+            # What the old address listed says nothing of the new one: its back catalogue must not go out,
+            # and the old page's validators must not be sent to it.
+            log.warning(
+                "source %r moved to %s: its next poll there remembers silently", source.name, source.url
+            )
+            self._store.update_source_state(source.name, seeded=False, etag=None, last_modified=None)
+            state = self._store.source_state(source.name)
+        return state
 
     async def preview(self, source: Source, limit: int) -> list[NewsItem]:
         """The items the source's newest candidates would become, seen or not; nothing is stored."""
@@ -193,6 +207,7 @@ class Poller:
             "last_error": None,
             "last_status": page.status,
             "last_success_at": time.time(),
+            "address": source.url,
         }
         if not page.not_modified:
             fields |= {"etag": page.validators.etag, "last_modified": page.validators.last_modified}

@@ -278,3 +278,28 @@ async def test_a_poll_that_fails_half_way_loses_none_of_its_stories(
     assert result.new == 2
     for article in published:
         assert store.item("url:" + canonical_url(site.url(article.path)))["title"] == article.title
+
+
+async def test_a_source_given_a_new_address_posts_none_of_what_was_already_there(
+    site: SampleNewsSite, tmp_path: Path
+) -> None:
+    """A source pointed at another feed must not flood readers with that feed's back catalogue."""
+    settings = {
+        "storage": {"path": str(tmp_path / "nashra.json")},
+        "fetch": {"host_delay": "0s"},
+        "categories": DEMO_CATEGORIES,
+        "sources": [feed("site", site.url("/category/sport/feed/"))],
+    }
+    store = Store(tmp_path / "nashra.json")
+    async with new_client() as client:
+        poller = Poller(parse_config(settings), store, client, lambda: None)
+        sport = parse_config(settings).sources[0]
+        assert (await poller.poll(sport)).seeded
+        site.publish_next("economy")  # listed by the whole-site feed, never by the sport feed
+        settings["sources"] = [feed("site", site.url("/feed/"))]
+        moved = parse_config(settings)
+        poller.reconfigure(moved)
+        first = await poller.poll(moved.sources[0])
+        assert first.seeded and first.new == 0 and first.found > 1
+        site.publish_next("sport")
+        assert (await poller.poll(moved.sources[0])).new == 1
