@@ -92,7 +92,7 @@ def main() -> None:
     args = shared_arg(__doc__ or "").parse_args()
     docs = category_docs(shared_dir(args.shared))
     sources = sorted({d.source for d in docs})
-    methods: dict[str, Method] = {"TF-IDF + LinearSVC": baseline, "nashra (Complement NB + logistic)": nashra}
+    methods: dict[str, Method] = {"TF-IDF + LinearSVC": baseline, "nashra (CNB + centroids)": nashra}
     cross: list[tuple[Doc, Prediction | None]] = []
     for setting in ("in-source (70/30 of the source)", "cross-source (train on the other four)"):
         print(f"\n{setting}\n\n| source | " + " | ".join(methods) + " |\n|---|" + "---|" * len(methods))

@@ -25,7 +25,7 @@ TECHNOLOGY = (
     "كشفت شركة آبل عن هاتف آيفون الجديد بمعالج أسرع وكاميرا محسنة، كما أطلقت تحديثا لنظام التشغيل "
     "يحسن حماية البيانات على الإنترنت ويدعم تطبيقات الذكاء الاصطناعي على الهواتف الذكية."
 )
-# The floor under the held-out macro-F1 of the shipped model (measured 0.846, benchmarks/README.md).
+# The floor under the held-out macro-F1 of the shipped model (measured 0.847, benchmarks/README.md).
 HELD_OUT_MACRO_F1_FLOOR = 0.83
 
 SPECS = (
@@ -113,3 +113,25 @@ def test_held_out_macro_f1_keeps_the_measured_floor(shared_dir: Path) -> None:
     predictions = [shipped().predict(doc.text, doc.title) for doc in held_out]
     labels = [p.label if p else "" for p in predictions]
     assert f1_score([doc.label for doc in held_out], labels, average="macro") >= HELD_OUT_MACRO_F1_FLOOR
+
+
+def test_a_source_without_a_regional_label_does_not_move_the_line() -> None:
+    from benchmarks.corpus import Doc
+    from benchmarks.train_classifier import train
+
+    def docs(source: str, label: str, text: str, count: int) -> list[Doc]:
+        return [Doc(f"{source}-{label}-{i}", source, label, "", "", text) for i in range(count)]
+
+    # The second outlet has no regional section and files Gaza and Yemen under world news, three times as
+    # often as the first outlet files them under the region: only the outlet that uses both draws the line.
+    training = (
+        docs("a", "internationalNews", "واشنطن موسكو بكين الحكومة", 4)
+        + docs("a", "middleEast", "غزة اليمن صنعاء الحكومة الرئيس", 4)
+        + docs("a", "sport", "مباراة هدف الملعب", 4)
+        + docs("b", "internationalNews", "واشنطن موسكو بكين", 4)
+        + docs("b", "internationalNews", "غزة اليمن صنعاء", 12)
+        + docs("b", "sport", "مباراة هدف الملعب", 4)
+    )
+    model = train(training)
+    assert model.predict("غارات على غزة واليمن").label == "middleEast"
+    assert model.predict("قمة في واشنطن وموسكو").label == "internationalNews"
