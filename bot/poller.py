@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -47,6 +47,14 @@ log = logging.getLogger(__name__)
 RECENT_HEADLINES = 100
 # Backoff is jittered so sources that failed together (one host down) do not come back in lockstep.
 BACKOFF_JITTER = 0.2
+
+
+@dataclass
+class _Draft:
+    """What a poll learns while building its items; recorded only with their seen marks, in one commit."""
+
+    headlines: list[list[str]]  # the ticker's recent headlines, this poll's appended
+    stories: list[Story] = field(default_factory=list)  # stories this poll adds to the index
 
 
 @dataclass(frozen=True)
@@ -283,8 +291,9 @@ class Poller:
     async def _take_new(self, source: Source, candidates: list[Candidate]) -> list[NewsItem]:
         """Build the unseen candidates' items, then record them all without awaiting in between."""
         fresh = self._unseen(candidates)
-        told: list[Story] = []  # stories this poll adds to the index, recorded with its seen marks
-        built = [(c, await self._build(source, c, told)) for c in reversed(fresh)]  # oldest first
+        headlines = self._store.source_state(source.name).get("headlines") or []
+        draft = _Draft(list(headlines))
+        built = [(c, await self._build(source, c, draft)) for c in reversed(fresh)]  # oldest first
         items: list[NewsItem] = []
         for candidate, built_item in built:
             keys = {candidate_key(candidate)}
@@ -299,8 +308,10 @@ class Poller:
                 self._store.enqueue(self._targets(item))
                 items.append(item)
             self._store.mark_seen(keys, source.name)
-        for story in told:
+        for story in draft.stories:
             self._store.add_story(story.to_json())
+        if draft.headlines != headlines:
+            self._store.update_source_state(source.name, headlines=draft.headlines[-RECENT_HEADLINES:])
         return items
 
     def _note_source(self, repeat: NewsItem) -> NewsItem | None:
@@ -365,14 +376,14 @@ class Poller:
         headlines = [[c.title, candidate_key(c)] for c in candidates if c.is_ticker]
         self._store.update_source_state(source.name, seeded=True, headlines=headlines[-RECENT_HEADLINES:])
 
-    async def _build(self, source: Source, candidate: Candidate, told: list[Story]) -> NewsItem | None:
+    async def _build(self, source: Source, candidate: Candidate, draft: _Draft) -> NewsItem | None:
         """A news item for a candidate, or None when it is a story already told (other URL, source, edit).
 
-        A new story joins the index at once, so the poll's next candidates match it, and `told`, so the
+        A new story joins the index at once, so the poll's next candidates match it, and the draft, so the
         poll journals it with its seen marks: another task's commit in between must not persist it alone.
         """
         if candidate.is_ticker:
-            return self._ticker_item(source, candidate, told)
+            return self._ticker_item(source, candidate, draft)
         article = await self._article(source, candidate) if candidate.url else None
         item = self._item(source, candidate, article)
         if item.key != candidate_key(candidate) and self._store.is_seen(item.key):
@@ -387,17 +398,16 @@ class Poller:
             # Marked for _note_source, which names this source in the first message if it is another one.
             return replace(item, revises=earlier.key, also=((source.name, item.url),))
         ticker = self._stories.ticker_for(item.title)
-        told.append(Story(item.key, sketch, item.title, False, time.time()))
-        self._stories.add(told[-1])
+        draft.stories.append(Story(item.key, sketch, item.title, False, time.time()))
+        self._stories.add(draft.stories[-1])
         if ticker is not None:
             # The breaking headline we alerted is now a full article: the alert is edited to link it.
             return replace(item, revises=ticker.key)
         return item
 
-    def _ticker_item(self, source: Source, candidate: Candidate, told: list[Story]) -> NewsItem | None:
+    def _ticker_item(self, source: Source, candidate: Candidate, draft: _Draft) -> NewsItem | None:
         """A ticker headline: new, an edit of one already sent (revises it), or a trivial re-spelling."""
-        state = self._store.source_state(source.name)
-        headlines: list[list[str]] = state.get("headlines") or []
+        headlines = draft.headlines
         item = self._item(source, candidate, None)
         for old_title, root_key in reversed(headlines):
             change = compare_headlines(old_title, candidate.title)
@@ -410,9 +420,8 @@ class Poller:
                 break
         else:
             headlines.append([candidate.title, item.key])
-            told.append(Story(item.key, None, item.title, True, time.time()))
-            self._stories.add(told[-1])
-        self._store.update_source_state(source.name, headlines=headlines[-RECENT_HEADLINES:])
+            draft.stories.append(Story(item.key, None, item.title, True, time.time()))
+            self._stories.add(draft.stories[-1])
         return item
 
     def _item(self, source: Source, candidate: Candidate, article: Article | None) -> NewsItem:

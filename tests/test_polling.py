@@ -303,3 +303,45 @@ async def test_a_source_given_a_new_address_posts_none_of_what_was_already_there
         assert first.seeded and first.new == 0 and first.found > 1
         site.publish_next("sport")
         assert (await poller.poll(moved.sources[0])).new == 1
+
+
+async def test_a_ticker_poll_that_fails_half_way_loses_none_of_its_headlines(
+    site: SampleNewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed ticker poll records nothing: the next alerts its headlines instead of calling them repeats."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "fetch": {"host_delay": "0s"},
+            "categories": DEMO_CATEGORIES,
+            "sources": [
+                {
+                    "name": "ticker",
+                    "kind": "ticker",
+                    "url": site.url("/"),
+                    "interval": "1s",
+                    "item_selector": "#breaking-news-in-header li",
+                }
+            ],
+        }
+    )
+    store = Store(config.storage.path)
+    async with new_client() as client:
+        poller = Poller(config, store, client, lambda: None)
+        await poller.poll(config.sources[0])
+        site.add_headline("عاجل: زلزال بقوة 5 درجات يضرب شمال البلاد")
+        site.add_headline("عاجل: وزير المالية يعلن خفض الضرائب على الوقود")
+        item = poller._item
+        built: list[str] = []
+
+        def broken_on_the_second(*args: Any) -> Any:
+            built.append(args[1].title)
+            if len(built) == 2:
+                raise RuntimeError("a categoriser bug")
+            return item(*args)
+
+        monkeypatch.setattr(poller, "_item", broken_on_the_second)
+        with pytest.raises(RuntimeError):
+            await poller.poll(config.sources[0])
+        monkeypatch.setattr(poller, "_item", item)
+        assert (await poller.poll(config.sources[0])).new == 2
