@@ -45,6 +45,16 @@ log = logging.getLogger(__name__)
 
 # Ticker headlines remembered per source for edit detection; a ticker shows about ten at a time.
 RECENT_HEADLINES = 100
+# A source whose listing changed starts as if new: a silent first poll, no validators, no back-off.
+AFRESH: dict[str, Any] = {
+    "seeded": False,
+    "etag": None,
+    "last_modified": None,
+    "consecutive_failures": 0,
+    "failing_since": None,
+    "next_attempt_at": None,
+    "paused": False,
+}
 # Backoff is jittered so sources that failed together (one host down) do not come back in lockstep.
 BACKOFF_JITTER = 0.2
 
@@ -69,6 +79,12 @@ class PollResult:
     status: int | None = None
     seconds: float = 0.0
     skipped: bool = False
+
+
+def listing_of(source: Source) -> str:
+    """What decides which items a source's polls find and how they are keyed."""
+    parts = (source.kind, source.url, source.item_selector, source.link_selector, source.title_selector)
+    return "\n".join(part or "" for part in parts)
 
 
 def candidate_key(candidate: Candidate) -> str:
@@ -109,10 +125,13 @@ class Poller:
 
     def reconfigure(self, config: Config) -> None:
         """Use a reloaded config from each poll's next step on; fetch gates, caches and stories stay."""
-        if config.fetch.per_host != self._config.fetch.per_host:
-            log.warning("reload: fetch.per_host applies to sites first fetched from now; restart for all")
         self._use(config)
-        self._fetcher.reconfigure(config.fetch.policy())
+        waiting = self._fetcher.reconfigure(config.fetch.policy())
+        if waiting:
+            names = ", ".join(f"fetch.{name}" for name in waiting)
+            log.warning(
+                "reload: %s take effect after a restart (per_host: for sites fetched from now)", names
+            )
 
     def _use(self, config: Config) -> None:
         self._config = config
@@ -160,18 +179,19 @@ class Poller:
         )
 
     def _state(self, source: Source) -> dict[str, Any]:
-        """The source's state; a source given a new address starts there with a silent first poll."""
+        """The source's state; a source given a new address or selectors starts afresh with a silent poll."""
         state = self._store.source_state(source.name)
-        address = state.get("address")
-        if state.get("seeded") and address is not None and address != source.url:
-            # What the old address listed says nothing of the new one: its back catalogue must not go out,
-            # and the old page's validators must not be sent to it.
-            log.warning(
-                "source %r moved to %s: its next poll there remembers silently", source.name, source.url
-            )
-            self._store.update_source_state(source.name, seeded=False, etag=None, last_modified=None)
-            state = self._store.source_state(source.name)
-        return state
+        listing = listing_of(source)
+        if state.get("listing") == listing:
+            return state
+        fields: dict[str, Any] = {"listing": listing}
+        if "listing" in state:
+            # What the old listing showed says nothing of the new one: its back catalogue must not go out,
+            # the old page's validators must not be sent, and the old address's failures are not this one's.
+            log.warning("source %r: new address or selectors; its next poll remembers silently", source.name)
+            fields |= AFRESH
+        self._store.update_source_state(source.name, **fields)
+        return self._store.source_state(source.name)
 
     async def preview(self, source: Source, limit: int) -> list[NewsItem]:
         """The items the source's newest candidates would become, seen or not; nothing is stored."""
@@ -215,7 +235,6 @@ class Poller:
             "last_error": None,
             "last_status": page.status,
             "last_success_at": time.time(),
-            "address": source.url,
         }
         if not page.not_modified:
             fields |= {"etag": page.validators.etag, "last_modified": page.validators.last_modified}
@@ -293,7 +312,12 @@ class Poller:
         fresh = self._unseen(candidates)
         headlines = self._store.source_state(source.name).get("headlines") or []
         draft = _Draft(list(headlines))
-        built = [(c, await self._build(source, c, draft)) for c in reversed(fresh)]  # oldest first
+        try:
+            built = [(c, await self._build(source, c, draft)) for c in reversed(fresh)]  # oldest first
+        except BaseException:
+            # It recorded nothing: another source's copy, or this source's next poll, must not match them.
+            self._stories.forget(draft.stories)
+            raise
         items: list[NewsItem] = []
         for candidate, built_item in built:
             keys = {candidate_key(candidate)}
@@ -392,8 +416,7 @@ class Poller:
         # The body alone: two sites title one story differently but copy the agency text.
         sketch = fingerprint(article.text if article else candidate.summary)
         earlier = self._stories.same_text(sketch)
-        # Itself: a poll that failed after noting the story recorded nothing, so this one must post it.
-        if earlier is not None and earlier.key != item.key:
+        if earlier is not None:
             log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
             # Marked for _note_source, which names this source in the first message if it is another one.
             return replace(item, revises=earlier.key, also=((source.name, item.url),))

@@ -316,6 +316,7 @@ class Store:
             if day in gone:
                 self._batch.setdefault("sources", {})[name] = state
                 self._sources[name] = (today, state)
+        self._trim_stories()  # a story past the index's age is not carried into another day file
         for key, (day, story) in list(self._stories.items()):
             if day in gone:
                 self._batch.setdefault("stories", []).append(story)

@@ -113,6 +113,11 @@ class FetchPolicy:
     max_in_flight: int = MAX_IN_FLIGHT
 
 
+# Built into the shared client (redirects) or into a host's gate when first fetched (per_host): a reload
+# changes the first only at a restart, the second for hosts first fetched afterwards.
+RESTART_ONLY = ("max_redirects", "per_host")
+
+
 def new_client(policy: FetchPolicy | None = None) -> httpx.AsyncClient:
     """The one shared client: pooled connections, capped redirects, our User-Agent."""
     policy = policy or FetchPolicy()
@@ -269,14 +274,16 @@ class Fetcher:
         self._robots: dict[str, tuple[RobotFileParser | None, float]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
-    def reconfigure(self, policy: FetchPolicy) -> None:
-        """Use reloaded settings, keeping each host's gate and the robots.txt rules already read.
+    def reconfigure(self, policy: FetchPolicy) -> list[str]:
+        """Use reloaded settings, keeping hosts' gates and robots.txt rules; returns the ones left unapplied.
 
         A host's gate keeps the per-host limit it was made with: resizing a semaphore that requests hold
-        could let more of them at the host than either limit allows.
+        could let more of them at the host than either limit allows; the client is built once.
         """
+        waiting = [name for name in RESTART_ONLY if getattr(policy, name) != getattr(self.policy, name)]
         self.policy = policy
         self._timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+        return waiting
 
     async def get(
         self,

@@ -112,6 +112,11 @@ class StoryIndex:
         cutoff = time.time() - INDEX_MAX_AGE
         self.stories = [s for s in self.stories if s.at >= cutoff][-INDEX_MAX_ENTRIES:]
 
+    def forget(self, stories: Iterable[Story]) -> None:
+        """Drop stories a failed poll added but never recorded."""
+        gone = {id(story) for story in stories}
+        self.stories = [s for s in self.stories if id(s) not in gone]
+
     def same_text(self, sketch: Fingerprint | None) -> Story | None:
         """An earlier story whose text is this one's, give or take light edits."""
         if sketch is None:

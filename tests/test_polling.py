@@ -18,7 +18,7 @@ import pytest
 from bot import poller as poller_module
 from bot.config import parse_config
 from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
-from bot.poller import Poller
+from bot.poller import Poller, listing_of
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
 from bot.store import LEGACY_STORY_STATE, Store
@@ -345,3 +345,46 @@ async def test_a_ticker_poll_that_fails_half_way_loses_none_of_its_headlines(
             await poller.poll(config.sources[0])
         monkeypatch.setattr(poller, "_item", item)
         assert (await poller.poll(config.sources[0])).new == 2
+
+
+async def test_a_source_given_new_selectors_posts_none_of_what_was_already_there(
+    site: SampleNewsSite, tmp_path: Path
+) -> None:
+    """An operator widening a listing's selector must not flood readers with what it now also finds."""
+    settings: dict[str, Any] = {
+        "storage": {"path": str(tmp_path / "nashra.json")},
+        "fetch": {"host_delay": "0s"},
+        "categories": DEMO_CATEGORIES,
+    }
+    listing = {"name": "front", "kind": "html", "url": site.url("/"), "interval": "1s"}
+    sport = parse_config(settings | {"sources": [listing | {"link_selector": ".category-sport h2 a"}]})
+    every = parse_config(settings | {"sources": [listing | {"link_selector": "h2.post-title a"}]})
+    async with new_client() as client:
+        poller = Poller(sport, Store(tmp_path / "nashra.json"), client, lambda: None)
+        assert (await poller.poll(sport.sources[0])).seeded
+        poller.reconfigure(every)
+        widened = await poller.poll(every.sources[0])
+        assert widened.seeded and widened.new == 0 and widened.found > 1
+
+
+async def test_a_failing_source_given_a_new_address_is_polled_there_at_once(
+    site: SampleNewsSite, tmp_path: Path
+) -> None:
+    """The usual reason to change an address is that the old one died: its back-off must not delay the new."""
+    settings: dict[str, Any] = {
+        "storage": {"path": str(tmp_path / "nashra.json")},
+        "fetch": {"host_delay": "0s", "retries": 0},
+        "categories": DEMO_CATEGORIES,
+    }
+    dead = parse_config(settings | {"sources": [feed("site", f"http://127.0.0.1:{closed_port()}/feed/")]})
+    fixed = parse_config(settings | {"sources": [feed("site", site.url("/feed/"))]})
+    store = Store(tmp_path / "nashra.json")
+    store.update_source_state("site", seeded=True, listing=listing_of(dead.sources[0]))  # it worked once
+    async with new_client() as client:
+        poller = Poller(dead, store, client, lambda: None)
+        for _ in range(2):
+            assert (await poller.poll(dead.sources[0], force=True)).error
+        assert (await poller.poll(dead.sources[0])).skipped  # backing off
+        poller.reconfigure(fixed)
+        moved = await poller.poll(fixed.sources[0])
+    assert not moved.skipped and moved.seeded and moved.new == 0

@@ -361,6 +361,20 @@ async def test_stories_expire_by_age_and_retention_carries_the_live_ones(tmp_pat
     assert len(journal_files(path)) == 1  # story 2 was carried into today's file before its day left
 
 
+async def test_retention_never_carries_a_story_past_the_index_age(tmp_path: Path) -> None:
+    """Every source failing for days adds no story: the old ones must still leave, not move day to day."""
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    store = Store(path, retention_days=1, clock=clock)
+    store.add_story(story(1, clock.now))
+    await store.commit()
+    clock.now += INDEX_MAX_AGE + 2 * DAY
+    store.update_source_state("s", consecutive_failures=9)  # a commit that adds no story
+    await store.commit()
+    assert store.stories() == []
+    assert all("stories" not in line for f in journal_files(path) for line in f.read_text().splitlines())
+
+
 async def test_a_whole_story_index_of_an_older_nashra_is_converted_at_load(tmp_path: Path) -> None:
     path = tmp_path / "nashra.json"
     clock = Clock()
