@@ -55,7 +55,7 @@ def build_application(config: Config, token: str, store: Store) -> Application:
     # Admin commands before the catch-all: for anyone else they fall through to "unknown command".
     AdminCommands(config, store, app.bot_data.setdefault("delivery_rate", metrics.SendRate())).register(app)
     app.add_handler(_MessageHandler(filters.COMMAND, commands.unknown))
-    flood.install(app, config.telegram.command_limit, config.telegram.command_window.total_seconds())
+    flood.install(app, store, config.telegram.command_limit, config.telegram.command_window.total_seconds())
     app.add_error_handler(_log_error)
     return app
 

@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
+from functools import partial
 
 from telegram import Update, User
 from telegram.error import TelegramError
@@ -19,7 +20,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 
 from bot.commands import chat_language
 from bot.store import Store
-from bot.texts import language_of, text
+from bot.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class CommandFlood:
             del self._recent[user_id]
             self._warned.discard(user_id)
 
-    async def handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, store: Store) -> None:
         """TypeHandler callback: let a command or button press through, or stop it (with a notice)."""
         user = update.effective_user
         query = update.callback_query
@@ -93,7 +94,6 @@ class CommandFlood:
         verdict = self.judge(user.id)
         if verdict is Verdict.SERVE:
             return
-        store = context.bot_data.get("store")
         if query is not None:
             # Every press must be answered or the client spins; the answer is a toast, not a message.
             try:
@@ -104,9 +104,9 @@ class CommandFlood:
             await self._warn(update, user, self._notice(update, user, store))
         raise ApplicationHandlerStop
 
-    def _notice(self, update: Update, user: User, store: Store | None) -> str:
+    def _notice(self, update: Update, user: User, store: Store) -> str:
         """The slow-down notice in the language the chat chose with /lang, like every other reply."""
-        lang = chat_language(store, update) if store is not None else language_of(user.language_code)
+        lang = chat_language(store, update)
         return text(lang, "slow_down", seconds=str(math.ceil(self.wait(user.id))))
 
     async def _warn(self, update: Update, user: User, notice: str) -> None:
@@ -127,8 +127,8 @@ class CommandFlood:
             log.warning("could not tell user %s to slow down: %s", user.id, exc)
 
 
-def install(app: Application, limit: int, window: float) -> CommandFlood:
-    """Put the limiter in front of every handler of the application."""
+def install(app: Application, store: Store, limit: int, window: float) -> CommandFlood:
+    """Put the limiter in front of every handler of the application; its notices read the chat's language."""
     flood = CommandFlood(limit, window)
-    app.add_handler(TypeHandler(Update, flood.handle), group=FLOOD_GROUP)
+    app.add_handler(TypeHandler(Update, partial(flood.handle, store=store)), group=FLOOD_GROUP)
     return flood
