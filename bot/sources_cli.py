@@ -165,7 +165,7 @@ async def check_sources(config: Config, out: Callable[[str], None] = print) -> i
         # Seen marks and source state live in the journal beside the settings file, not in it.
         if journal_folder(config.storage.path).is_dir():
             shutil.copytree(journal_folder(config.storage.path), journal_folder(copy))
-        store = Store(copy)
+        store = Store(copy, retention_days=config.storage.retention_days)
         # The running bot's view of each source, read before this check's polls change the copy.
         health = {source.name: store.source_state(source.name) for source in config.sources}
         fast = config.model_copy(update={"fetch": config.fetch.model_copy(update=INTERACTIVE)})
