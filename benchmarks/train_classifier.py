@@ -93,9 +93,8 @@ def _spread(scores: np.ndarray) -> float:
 
 def to_json(classifier: Classifier) -> str:
     """The model file's text."""
-    terms = classifier.terms
     return json.dumps(
-        {"labels": list(classifier.labels), "bias": list(classifier.bias), "terms": terms},
+        {"labels": list(classifier.labels), "terms": classifier.terms},
         ensure_ascii=False,
         separators=(",", ":"),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
@@ -52,15 +51,10 @@ class Prediction(NamedTuple):
 class Classifier:
     """A linear model over light-stemmed words: sublinear tf-idf, L2-normalised, one weight row per term."""
 
-    def __init__(
-        self, labels: tuple[str, ...], terms: dict[str, list[float]], bias: Sequence[float] = ()
-    ) -> None:
-        """Each term maps to [idf, weight for labels[0], weight for labels[1], ...]; bias is per label."""
+    def __init__(self, labels: tuple[str, ...], terms: dict[str, list[float]]) -> None:
+        """Each term maps to [idf, weight for labels[0], weight for labels[1], ...]."""
         self.labels = labels
         self.terms = terms
-        self.bias = tuple(bias) or (0.0,) * len(labels)
-        if len(self.bias) != len(labels):
-            raise ValueError("classifier model: the bias needs one value per label")
 
     @classmethod
     def from_json(cls, text: str) -> Classifier:
@@ -70,7 +64,7 @@ class Classifier:
         terms = {term: [float(x) for x in row] for term, row in data["terms"].items()}
         if any(len(row) != len(labels) + 1 for row in terms.values()):
             raise ValueError("classifier model: every term needs an idf and one weight per label")
-        return cls(labels, terms, [float(x) for x in data.get("bias", ())])
+        return cls(labels, terms)
 
     def scores(self, text: str, title: str = "") -> list[float]:
         """One score per label; higher is more likely. All zero when no known word occurs."""
@@ -83,7 +77,7 @@ class Classifier:
         norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
         if not weighted:
             return [0.0] * len(self.labels)
-        totals = list(self.bias)
+        totals = [0.0] * len(self.labels)
         for term, value in weighted.items():
             row = self.terms[term]
             for i in range(len(totals)):
