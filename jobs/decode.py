@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 
 import charset_normalizer
 
@@ -35,6 +36,11 @@ WESTERN_OR_ARABIC = ["cp1252", "cp1256"]
 # often prefers an exotic one (mac_latin2 for a few lines of windows-1256), so these are tried first.
 NEWS_CODECS = ["cp1256", "iso8859_6", "cp1252"]
 
+# Windows-1256 has a character for every byte, so any page "decodes"; it is the page's code page only when
+# nearly every non-ASCII character then reads as Arabic script or punctuation. Pages in other scripts read
+# this way score 0.5-0.77 (Cyrillic, Greek, Hebrew, Thai, Chinese, Japanese, Korean); Arabic and Persian ~1.
+ARABIC_SCRIPT_SHARE = 0.95
+
 BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -47,6 +53,9 @@ _META_CHARSET = re.compile(rb"<meta\b[^>]*?charset\s*=\s*" + _LABEL.encode(), re
 _XML_ENCODING = re.compile(rb"^\s*<\?xml\b[^>]*?encoding\s*=\s*" + _LABEL.encode(), re.IGNORECASE)
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+# Arabic-script letters and presentation forms, and the zero-width (non-)joiners and direction marks
+# Persian and Urdu spelling needs (ZWNJ is byte 0x9D in windows-1256).
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff\u200c-\u200f]")
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -135,7 +144,18 @@ def _detect(body: bytes) -> str:
         return text
     match = charset_normalizer.from_bytes(body, cp_isolation=NEWS_CODECS, preemptive_behaviour=False).best()
     if match is None:
+        # Detection rejects windows-1256 on a short page with a ZWNJ (byte 0x9D) and then picks mac_cyrillic.
+        arabic = body.decode("cp1256")
+        if _reads_as_arabic(arabic):
+            return arabic
         match = charset_normalizer.from_bytes(body, preemptive_behaviour=False).best()
     if match is not None:
         return body.decode(match.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _reads_as_arabic(text: str) -> bool:
+    """True when nearly every non-ASCII character is Arabic script or punctuation: windows-1256 text."""
+    wide = [char for char in text if ord(char) > 0x7F]
+    fitting = sum(1 for c in wide if _ARABIC_SCRIPT.match(c) or unicodedata.category(c)[0] in "PZ")
+    return bool(wide) and fitting >= ARABIC_SCRIPT_SHARE * len(wide)

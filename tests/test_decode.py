@@ -180,3 +180,11 @@ def test_a_page_in_another_script_still_decodes(text: str, codec: str, open_pass
     body = (text * 5).encode(codec)
     assert decode_html(body) == text * 5
     assert open_passes == [body]  # none of the news codecs read it, so every codec was tried
+
+
+@pytest.mark.parametrize("wrap", ["{}", "<html><body><p>{}</p></body></html>"])
+def test_a_short_unlabelled_persian_page_in_windows_1256(wrap: str, open_passes: list[bytes]) -> None:
+    # The zero-width non-joiner (byte 0x9D) made detection refuse windows-1256 and read Cyrillic.
+    page = wrap.format("رئيس\u200cجمهور ايران امروز گفت که دولت مي\u200cکند")
+    assert decode_html(page.encode("cp1256")) == page
+    assert open_passes == []
