@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-import regex
 from telegram import (
     Bot,
     BotCommand,
@@ -27,6 +25,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.config import Config
+from bot.messages import fit_words
 from bot.store import Store
 from bot.texts import DEFAULT_LANGUAGE, language_of, text
 from jobs.arabic import normalise
@@ -64,14 +63,6 @@ EXCLUDE_SIGNS = ("-", "−", "－")
 LATEST_COUNT = 5
 # Scraped titles can be paragraphs; five of them must fit one message and stay skimmable.
 MAX_TITLE_CHARS = 200
-ELLIPSIS = "…"
-# Left dangling before the ellipsis they read as part of the sentence, so a cut drops them.
-TRAILING_PUNCTUATION = " ,،;؛:-—–"
-# What a reader sees as one character: a letter with its diacritics, an emoji sequence, a flag.
-_GRAPHEME = regex.compile(r"\X")
-# The start of an entity name ("&amp", "&#1575") at the end of a cut: scraped text sometimes carries
-# entities as text, and half of one reads as garbage.
-_ENTITY_START = re.compile(r"&#?[A-Za-z0-9]{0,31}$")
 MENU_COLUMNS = 2
 MENU_PREFIX = "sub:"
 MENU_DONE = "sub:."  # slugs cannot contain ".", so this never names a category
@@ -575,26 +566,8 @@ async def reply_html(update: Update, html: str, **options: Any) -> None:
 
 
 def fit_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
-    """At most `limit` characters of plain text, cut between words and marked, so no word reads half."""
-    title = " ".join(title.split())  # one line per item, whatever the site sent
-    if len(title) <= limit:
-        return title
-    cut = limit - len(ELLIPSIS)
-    head = title[:cut]
-    if title[cut] != " ":
-        # One word longer than the whole limit (a pasted URL, say) has no boundary: cut inside it.
-        head = head.rpartition(" ")[0] or _ENTITY_START.sub("", _whole_graphemes(title, cut))
-    return head.rstrip(TRAILING_PUNCTUATION) + ELLIPSIS
-
-
-def _whole_graphemes(value: str, cut: int) -> str:
-    """The longest prefix of at most `cut` characters that splits no letter from its marks or emoji apart."""
-    end = 0
-    for grapheme in _GRAPHEME.finditer(value):
-        if grapheme.end() > cut:
-            break
-        end = grapheme.end()
-    return value[:end]
+    """At most `limit` characters of plain text on one line, cut between words and marked."""
+    return fit_words(" ".join(title.split()), limit)  # one line per item, whatever the site sent
 
 
 def _latest_line(item: dict[str, Any]) -> str:

@@ -7,6 +7,8 @@ from datetime import datetime
 from html import escape, unescape
 from zoneinfo import ZoneInfo
 
+import regex
+
 from bot.config import Config
 from bot.texts import text
 from jobs.records import NewsItem
@@ -17,6 +19,8 @@ CAPTION_LIMIT = 1024
 # Titles this long are already broken scrapes; a title never crowds the summary out entirely.
 MAX_TITLE_CHARS = 300
 ELLIPSIS = "…"
+# Left dangling before the ellipsis they read as part of the sentence, so a cut drops them.
+TRAILING_PUNCTUATION = " \n,،;؛:-—–"
 # Right-to-left mark: an Arabic paragraph that opens with a Latin word or a digit would otherwise be laid
 # out left-to-right by Telegram's clients, which pick a paragraph's direction from its first strong letter.
 RLM = "\u200f"
@@ -27,6 +31,11 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Where a summary may end: after a full stop, question or exclamation mark (Arabic ones too), or a newline.
 _SENTENCE_END = re.compile(r"[.!?؟۔…](?=\s)|\n")
 _TAG = re.compile(r"<[^>]*>")
+# What a reader sees as one character: a letter with its diacritics, an emoji sequence, a flag.
+_GRAPHEME = regex.compile(r"\X")
+# The start of an entity name ("&amp", "&#1575") at the end of a cut: scraped text sometimes carries
+# entities as text, and half of one reads as garbage.
+_ENTITY_START = re.compile(r"&#?[A-Za-z0-9]{0,31}$")
 
 
 def render(
@@ -37,7 +46,7 @@ def render(
     head = []
     if item.breaking:
         head.append(_bold(text(language, "breaking"), html))
-    head.append(_bold(_fit_words(item.title, MAX_TITLE_CHARS), html, rtl=rtl))
+    head.append(_bold(fit_words(item.title, MAX_TITLE_CHARS), html, rtl=rtl))
     tail = ["", _line(_byline(item, config), html, rtl=rtl)]
     if item.also:
         tail.append(_also(item.also, language, html, rtl=rtl))
@@ -97,21 +106,35 @@ def shorten(value: str, budget: int) -> str:
     return _cut_at_word(value, len(head))
 
 
-def _fit_words(value: str, limit: int) -> str:
-    """Shorten to `limit` characters at a word boundary, never mid-word, marking the cut."""
+def fit_words(value: str, limit: int) -> str:
+    """At most `limit` characters, cut between words and marked with an ellipsis, so no word reads half."""
     if len(value) <= limit:
         return value
     return _cut_at_word(value, limit - len(ELLIPSIS))
 
 
 def _cut_at_word(value: str, cut: int) -> str:
-    """The text before `cut` without a word the cut would split, then an ellipsis."""
+    """The text before `cut` without a word the cut would split, then an ellipsis.
+
+    One word longer than the whole room (a pasted address, say) has no boundary: it is cut between whole
+    characters.
+    """
     head = value[:cut]
     if not value[cut].isspace():
         words = head.rsplit(None, 1)
-        head = words[0] if len(words) == 2 else ""
-    head = head.rstrip(" \n,،;؛:-—")
+        head = words[0] if len(words) == 2 else _ENTITY_START.sub("", _whole_graphemes(value, cut))
+    head = head.rstrip(TRAILING_PUNCTUATION)
     return head + ELLIPSIS if head else ""
+
+
+def _whole_graphemes(value: str, cut: int) -> str:
+    """The longest prefix of at most `cut` characters that splits no letter from its marks, nor an emoji."""
+    end = 0
+    for grapheme in _GRAPHEME.finditer(value):  # lazy: reads no further than the cut
+        if grapheme.end() > cut:
+            break
+        end = grapheme.end()
+    return value[:end]
 
 
 def _utf16_prefix(value: str, units: int) -> str:

@@ -82,6 +82,15 @@ def test_a_summary_without_sentences_is_cut_between_words() -> None:
     assert summary.endswith("كلمة…") and utf16_len(plain) <= TEXT_LIMIT
 
 
+def test_a_title_or_summary_without_spaces_is_cut_not_dropped() -> None:
+    address = "https://a.example/" + "x" * 5000  # a pasted link as the headline and as the whole text
+    plain = html_to_plain(render(item(title=address, summary=address), language="ar", config=CONFIG))
+    title, summary = (part.removeprefix(RLM) for part in plain.split("\n\n")[:2])
+    assert title.startswith("https://a.example/xxx") and title.endswith("…")
+    assert summary.startswith("https://a.example/xxx") and summary.endswith("…")
+    assert utf16_len(plain) <= TEXT_LIMIT
+
+
 def test_plain_rendering_has_no_markup_and_spells_out_the_link() -> None:
     plain = render(item(), language="ar", config=CONFIG, html=False)
     assert (
