@@ -33,9 +33,6 @@ _SENTENCE_END = re.compile(r"[.!?؟۔…](?=\s)|\n")
 _TAG = re.compile(r"<[^>]*>")
 # What a reader sees as one character: a letter with its diacritics, an emoji sequence, a flag.
 _GRAPHEME = regex.compile(r"\X")
-# The start of an entity name ("&amp", "&#1575") at the end of a cut: scraped text sometimes carries
-# entities as text, and half of one reads as garbage.
-_ENTITY_START = re.compile(r"&#?[A-Za-z0-9]{0,31}$")
 
 
 def render(
@@ -116,13 +113,13 @@ def fit_words(value: str, limit: int) -> str:
 def _cut_at_word(value: str, cut: int) -> str:
     """The text before `cut` without a word the cut would split, then an ellipsis.
 
-    One word longer than the whole room (a pasted address, say) has no boundary: it is cut between whole
-    characters.
+    A word boundary wins only when it keeps at least half the room: "A" before a 300-letter word (a pasted
+    address, say) would otherwise shrink to "A…". Inside a word the cut falls between whole characters.
     """
     head = value[:cut]
     if not value[cut].isspace():
         words = head.rsplit(None, 1)
-        head = words[0] if len(words) == 2 else _ENTITY_START.sub("", _whole_graphemes(value, cut))
+        head = words[0] if len(words) == 2 and len(words[0]) >= cut // 2 else _whole_graphemes(value, cut)
     head = head.rstrip(TRAILING_PUNCTUATION)
     return head + ELLIPSIS if head else ""
 
