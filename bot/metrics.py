@@ -20,7 +20,7 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from telegram._utils.types import JSONDict
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
 from bot.config import Config
@@ -54,19 +54,26 @@ FETCH_SECONDS = Histogram(
 FETCH_RESPONSES = Counter(
     "nashra_fetch_responses", "HTTP answers while polling, by status", ["source", "code"]
 )
-MESSAGES_SENT = Counter("nashra_messages_sent", "Messages Telegram accepted")
-# The next three count what the broadcaster decided, as it reports it; command replies that Telegram
-# refused are never retried, so they count as failed with kind "reply".
+# Counted where the request is made, so it covers every message, not only the broadcaster's deliveries.
+MESSAGES_SENT = Counter(
+    "nashra_messages_sent",
+    "Messages Telegram accepted: news, command replies, /test posts and notices (edits are not counted)",
+)
+# The next three count what became of a message Telegram did not accept at once: the broadcaster's
+# deliveries by its reason (flood, timeout, forbidden...), and messages outside the outbox (command replies,
+# /test posts, notices), which are never sent again, by what happened, as "reply_<reason>".
 MESSAGES_FAILED = Counter(
-    "nashra_messages_failed", "Messages Telegram refused for good (never retried), by reason", ["kind"]
+    "nashra_messages_failed", "Messages Telegram refused and that are not sent again, by reason", ["kind"]
 )
 MESSAGES_RETRIED = Counter("nashra_messages_retried", "Deliveries kept for another try, by reason", ["kind"])
 MESSAGES_DROPPED = Counter(
     "nashra_messages_dropped",
-    "Deliveries let go without a refusal (after a second timeout it may have arrived), by reason",
+    "Messages let go without a refusal (after a timeout it may have arrived), by reason",
     ["kind"],
 )
-FLOOD_PAUSES = Counter("nashra_flood_pauses", "Times Telegram answered 429 and a chat was paused")
+FLOOD_PAUSES = Counter(
+    "nashra_flood_pauses", "Times Telegram answered 429: the bot sends faster than Telegram allows"
+)
 _DECISIONS = {"failed": MESSAGES_FAILED, "retried": MESSAGES_RETRIED, "dropped": MESSAGES_DROPPED}
 
 
@@ -161,11 +168,28 @@ def extraction_failed(source: str) -> None:
 
 
 def delivery_decided(decision: str, reason: str) -> None:
-    """Count what the broadcaster did with one delivery (bot.broadcaster's SENT, RETRIED, FAILED, DROPPED)."""
+    """Count what the broadcaster did with one delivery; a sent one was counted by the transport already."""
     if decision in _DECISIONS:
         _DECISIONS[decision].labels(reason).inc()
     if decision == "retried" and reason == "flood":
         FLOOD_PAUSES.inc()  # the broadcaster holds the chat for Telegram's retry_after
+
+
+def _reply_lost(error: TelegramError) -> None:
+    """Count a message outside the outbox that Telegram did not accept, by the broadcaster's reason names."""
+    if isinstance(error, RetryAfter):
+        FLOOD_PAUSES.inc()
+        MESSAGES_FAILED.labels("reply_flood").inc()
+    elif isinstance(error, TimedOut):
+        MESSAGES_DROPPED.labels("reply_timeout").inc()  # Telegram may well have posted it
+    elif isinstance(error, BadRequest):  # a NetworkError subclass in PTB, but a refusal
+        MESSAGES_FAILED.labels("reply_bad_request").inc()
+    elif isinstance(error, NetworkError):
+        MESSAGES_DROPPED.labels("reply_network").inc()  # the connection broke, perhaps after posting
+    elif isinstance(error, Forbidden):
+        MESSAGES_FAILED.labels("reply_forbidden").inc()
+    else:
+        MESSAGES_FAILED.labels("reply_telegram").inc()
 
 
 async def _counted(endpoint: str, call: Awaitable[Any]) -> Any:
@@ -178,7 +202,7 @@ async def _counted(endpoint: str, call: Awaitable[Any]) -> Any:
 
 
 class CountingRateLimiter(AIORateLimiter):
-    """PTB's rate limiter for command replies, counting every send and how Telegram refused it."""
+    """PTB's rate limiter for command replies, counting every send and what became of the failed ones."""
 
     async def process_request(
         self,
@@ -192,9 +216,9 @@ class CountingRateLimiter(AIORateLimiter):
         call = super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         try:
             return await _counted(endpoint, call)
-        except TelegramError:
+        except TelegramError as error:
             if endpoint.startswith("send"):
-                MESSAGES_FAILED.labels("reply").inc()  # nothing sends a command's reply again
+                _reply_lost(error)
             raise
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationBuilder
 
 from bot import app as app_module
 from bot import broadcaster as broadcaster_module
@@ -22,6 +22,14 @@ from tests.opshelp import get, scrape, value, write_config
 
 READER = 6001
 OPS_ON = {"http": True, "port": 0}
+
+
+class QuickBuilder(ApplicationBuilder):
+    """The bot's builder with a short read timeout for command replies, so a stalled one times out soon."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_timeout(0.5)
 
 
 @pytest.fixture
@@ -168,6 +176,39 @@ async def test_metrics_and_stats_count_what_the_broadcaster_decided(
     assert delta("nashra_messages_dropped_total", kind="deactivated") == 1
     assert delta("nashra_messages_retried_total", kind="network") == 0
     assert "Since start: 5 sent, 3 dropped, 3 retried" in stats.plain
+
+
+async def test_metrics_say_what_became_of_a_command_reply_telegram_did_not_accept(
+    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reply answered after 1 s times out at 0.5 s, though Telegram posted it.
+    monkeypatch.setattr(app_module, "ApplicationBuilder", QuickBuilder)
+    config = load_config(
+        write_config(tmp_path / "c.toml", site, api, tmp_path / "d.json", sources=[], ops=OPS_ON)
+    )
+    app = await start_bot(config, api.token)
+    try:
+        api.add_chat(READER, type="private")
+        before = await scrape(app)
+        api.fail_next(READER, error_code=429, description="Too Many Requests: retry after 1", retry_after=1)
+        api.user_says(READER, "/help")
+        api.stall_next(READER, 1.0)
+        api.user_says(READER, "/categories")
+        api.user_says(READER, "/help")
+        # Commands are handled in order: once the last is answered, the bot gave up on the stalled reply.
+        await api.wait_for_sent(2, chat_id=READER)
+        after = await scrape(app)
+    finally:
+        await stop_bot(app)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("nashra_flood_pauses_total") == 1  # the over-sending signal sees replies too
+    assert delta("nashra_messages_failed_total", kind="reply_flood") == 1
+    assert delta("nashra_messages_dropped_total", kind="reply_timeout") == 1  # it may have arrived
+    failed = [key for key in after if key[0] == "nashra_messages_failed_total"]
+    assert sum(after[key] - before.get(key, 0.0) for key in failed) == 1  # the 429 only, not the timeout
 
 
 async def test_metrics_count_a_source_that_answers_with_an_error(
