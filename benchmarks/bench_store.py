@@ -5,8 +5,8 @@ its RSS is its own. Stock TinyDB rewrites its whole file per insert, so it is me
 only, and not at 1M (one insert there takes seconds; filling it would take weeks).
 
 `python -m benchmarks.bench_store stories` measures the story index alone: bytes journalled per added story
-with a full index, one record per story against the whole index rewritten (as nashra did before), and the
-time to load a month of story records.
+with a full index, one record per story against the whole index rewritten (as nashra did before), the
+time to load a month of story records, and the memory the loaded index holds per live story.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,17 @@ def timed_load(path: Path, now: float) -> tuple[float, int]:
     return statistics.median(took), held
 
 
+def held_bytes(path: Path, now: float) -> int:
+    """Python memory the open store and the poller's index hold (tracemalloc, after load's garbage)."""
+    tracemalloc.start()
+    store = Store(path, clock=Clock(now))
+    index = StoryIndex.from_json(store.stories())
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del store, index
+    return held
+
+
 def measure_stories() -> dict[str, Any]:
     now = time.time()
     with tempfile.TemporaryDirectory() as tmp:
@@ -244,6 +256,7 @@ def measure_stories() -> dict[str, Any]:
             store.add_story(story_row(n, clock.now))
             store.commit_now()
         records, held = timed_load(month, now)
+        memory = held_bytes(month, now) - held_bytes(empty, now)
         month_mb = journal_bytes(month) / 1e6
         # The same index as an older nashra left it: converted at load (the first start only).
         legacy = folder / "legacy" / "nashra.json"
@@ -273,6 +286,7 @@ def measure_stories() -> dict[str, Any]:
             "month_records": DAYS * STORIES_PER_DAY,
             "month_journal_mb": round(month_mb, 1),
             "stories_live_after_load": held,
+            "memory_per_live_story_bytes": round(memory / held),
             "first_load_converting_whole_index_ms": round(convert * 1e3, 1),
             f"load_whole_index_{LEGACY_DAY_ADDS}_adds_ms": round(day_load * 1e3, 1),
         }
