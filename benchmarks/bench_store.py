@@ -28,7 +28,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage
 
 from bot.store import LEGACY_STORY_STATE, Store
-from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES, SKETCH_SIZE, StoryIndex
+from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES, SKETCH_SIZE, Story
 
 SIZES = (10_000, 100_000, 1_000_000)
 STOCK_SIZES = (10_000, 100_000)
@@ -182,7 +182,7 @@ def measure_stock(size: int, caching: bool) -> dict[str, Any]:
 
 
 def story_row(n: int, at: float) -> list[Any]:
-    """A StoryIndex row as the poller makes one: key, a bottom-k sketch of 48-bit hashes, headline, time."""
+    """A story record as the poller makes one: key, a bottom-k sketch of 48-bit hashes, headline, time."""
     sketch = sorted((n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(SKETCH_SIZE))
     headline = f"عاجل: وزير الخارجية يلتقي نظيره في العاصمة لبحث التعاون الاقتصادي ({n})"
     return [URL.format(n, n), sketch, headline, False, at]
@@ -197,42 +197,39 @@ def bytes_per_story(path: Path, now: float, *, whole: bool) -> int:
     store = Store(path, clock=Clock(now))
     rows = [story_row(n, now) for n in range(INDEX_MAX_ENTRIES)]
     for row in rows:
-        store.add_story(row)
+        store.add_story(Story.from_json(row))
     store.commit_now()
-    index = StoryIndex.from_json(rows)
     added = []
     for n in range(INDEX_MAX_ENTRIES, INDEX_MAX_ENTRIES + STORY_ADDS):
         before = journal_bytes(path)
         row = story_row(n, now)
         if whole:  # what the poller did until now: the whole index as one source-state document
-            index.stories.append(StoryIndex.from_json([row]).stories[0])
-            index.stories = index.stories[-INDEX_MAX_ENTRIES:]
-            store.update_source_state(LEGACY_STORY_STATE, stories=index.to_json())
+            rows = [*rows[1:], row]
+            store.update_source_state(LEGACY_STORY_STATE, stories=rows)
         else:
-            store.add_story(row)
+            store.add_story(Story.from_json(row))
         store.commit_now()
         added.append(journal_bytes(path) - before)
     return int(statistics.median(added))
 
 
 def timed_load(path: Path, now: float) -> tuple[float, int]:
-    """Median seconds to open the store and build the poller's index from it, and the stories it holds."""
+    """Median seconds to open the store (which builds the story index), and the stories it holds."""
     took, held = [], 0
     for _ in range(5):
         start = time.perf_counter()
-        held = len(StoryIndex.from_json(Store(path, clock=Clock(now)).stories()).stories)
+        held = len(Store(path, clock=Clock(now)).story_index)
         took.append(time.perf_counter() - start)
     return statistics.median(took), held
 
 
 def held_bytes(path: Path, now: float) -> int:
-    """Python memory the open store and the poller's index hold (tracemalloc, after load's garbage)."""
+    """Python memory the open store holds, its story index included (tracemalloc, after load's garbage)."""
     tracemalloc.start()
     store = Store(path, clock=Clock(now))
-    index = StoryIndex.from_json(store.stories())
     held = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    del store, index
+    del store
     return held
 
 
@@ -253,7 +250,7 @@ def measure_stories() -> dict[str, Any]:
         spacing = 86_400 / STORIES_PER_DAY
         for n in range(DAYS * STORIES_PER_DAY):
             clock.now += spacing
-            store.add_story(story_row(n, clock.now))
+            store.add_story(Story.from_json(story_row(n, clock.now)))
             store.commit_now()
         records, held = timed_load(month, now)
         memory = held_bytes(month, now) - held_bytes(empty, now)
