@@ -5,8 +5,8 @@ its RSS is its own. Stock TinyDB rewrites its whole file per insert, so it is me
 only, and not at 1M (one insert there takes seconds; filling it would take weeks).
 
 `python -m benchmarks.bench_store stories` measures the story index alone: bytes journalled per added story
-with a full index, one record per story against the whole index rewritten (as nashra did before), and the
-time to load a month of story records.
+with a full index, one record per story against the whole index rewritten (as nashra did before), the
+time to load a month of story records, and the memory the loaded index holds per live story.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import JSONStorage
 
 from bot.store import LEGACY_STORY_STATE, Store
-from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES, SKETCH_SIZE, StoryIndex
+from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES, SKETCH_SIZE, Story
 
 SIZES = (10_000, 100_000, 1_000_000)
 STOCK_SIZES = (10_000, 100_000)
@@ -181,7 +182,7 @@ def measure_stock(size: int, caching: bool) -> dict[str, Any]:
 
 
 def story_row(n: int, at: float) -> list[Any]:
-    """A StoryIndex row as the poller makes one: key, a bottom-k sketch of 48-bit hashes, headline, time."""
+    """A story record as the poller makes one: key, a bottom-k sketch of 48-bit hashes, headline, time."""
     sketch = sorted((n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(SKETCH_SIZE))
     headline = f"عاجل: وزير الخارجية يلتقي نظيره في العاصمة لبحث التعاون الاقتصادي ({n})"
     return [URL.format(n, n), sketch, headline, False, at]
@@ -196,32 +197,40 @@ def bytes_per_story(path: Path, now: float, *, whole: bool) -> int:
     store = Store(path, clock=Clock(now))
     rows = [story_row(n, now) for n in range(INDEX_MAX_ENTRIES)]
     for row in rows:
-        store.add_story(row)
+        store.add_story(Story.from_json(row))
     store.commit_now()
-    index = StoryIndex.from_json(rows)
     added = []
     for n in range(INDEX_MAX_ENTRIES, INDEX_MAX_ENTRIES + STORY_ADDS):
         before = journal_bytes(path)
         row = story_row(n, now)
         if whole:  # what the poller did until now: the whole index as one source-state document
-            index.stories.append(StoryIndex.from_json([row]).stories[0])
-            index.stories = index.stories[-INDEX_MAX_ENTRIES:]
-            store.update_source_state(LEGACY_STORY_STATE, stories=index.to_json())
+            rows = [*rows[1:], row]
+            store.update_source_state(LEGACY_STORY_STATE, stories=rows)
         else:
-            store.add_story(row)
+            store.add_story(Story.from_json(row))
         store.commit_now()
         added.append(journal_bytes(path) - before)
     return int(statistics.median(added))
 
 
 def timed_load(path: Path, now: float) -> tuple[float, int]:
-    """Median seconds to open the store and build the poller's index from it, and the stories it holds."""
+    """Median seconds to open the store (which builds the story index), and the stories it holds."""
     took, held = [], 0
     for _ in range(5):
         start = time.perf_counter()
-        held = len(StoryIndex.from_json(Store(path, clock=Clock(now)).stories()).stories)
+        held = len(Store(path, clock=Clock(now)).story_index)
         took.append(time.perf_counter() - start)
     return statistics.median(took), held
+
+
+def held_bytes(path: Path, now: float) -> int:
+    """Python memory the open store holds, its story index included (tracemalloc, after load's garbage)."""
+    tracemalloc.start()
+    store = Store(path, clock=Clock(now))
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del store
+    return held
 
 
 def measure_stories() -> dict[str, Any]:
@@ -241,9 +250,10 @@ def measure_stories() -> dict[str, Any]:
         spacing = 86_400 / STORIES_PER_DAY
         for n in range(DAYS * STORIES_PER_DAY):
             clock.now += spacing
-            store.add_story(story_row(n, clock.now))
+            store.add_story(Story.from_json(story_row(n, clock.now)))
             store.commit_now()
         records, held = timed_load(month, now)
+        memory = held_bytes(month, now) - held_bytes(empty, now)
         month_mb = journal_bytes(month) / 1e6
         # The same index as an older nashra left it: converted at load (the first start only).
         legacy = folder / "legacy" / "nashra.json"
@@ -273,6 +283,7 @@ def measure_stories() -> dict[str, Any]:
             "month_records": DAYS * STORIES_PER_DAY,
             "month_journal_mb": round(month_mb, 1),
             "stories_live_after_load": held,
+            "memory_per_live_story_bytes": round(memory / held),
             "first_load_converting_whole_index_ms": round(convert * 1e3, 1),
             f"load_whole_index_{LEGACY_DAY_ADDS}_adds_ms": round(day_load * 1e3, 1),
         }

@@ -37,7 +37,7 @@ from jobs.discover import (
 )
 from jobs.extract import extract_article
 from jobs.fetch import Fetched, Fetcher, FetchError, Validators
-from jobs.fingerprint import Change, Story, StoryIndex, compare_headlines, fingerprint
+from jobs.fingerprint import Change, Story, compare_headlines, fingerprint
 from jobs.records import Article, Candidate, NewsItem
 from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, rank, summarise
 
@@ -98,8 +98,7 @@ class Poller:
     """Runs polls for the scheduler; borrows the shared client and store, lives as long as the process.
 
     A reload reconfigures it rather than replacing it: the per-host gates, the robots.txt cache and the
-    story index are the process's, and a second Poller would hold a second story index that an in-flight
-    poll of the first keeps adding to.
+    per-source poll locks are the process's. The story index is the store's, shared by every poll.
     """
 
     def __init__(
@@ -120,11 +119,9 @@ class Poller:
         # and must not fetch and record the same page as the old job's poll still in flight.
         self._polling: dict[str, asyncio.Lock] = {}
         self._use(config)
-        # Recent stories of every source (cross-source matching); the store keeps one record per story.
-        self._stories = StoryIndex.from_json(store.stories())
 
     def reconfigure(self, config: Config) -> None:
-        """Use a reloaded config from each poll's next step on; fetch gates, caches and stories stay."""
+        """Use a reloaded config from each poll's next step on; fetch gates and caches stay."""
         self._use(config)
         waiting = self._fetcher.reconfigure(config.fetch.policy())
         if waiting:
@@ -316,7 +313,7 @@ class Poller:
             built = [(c, await self._build(source, c, draft)) for c in reversed(fresh)]  # oldest first
         except BaseException:
             # It recorded nothing: another source's copy, or this source's next poll, must not match them.
-            self._stories.forget(draft.stories)
+            self._store.forget_stories(draft.stories)
             raise
         items: list[NewsItem] = []
         for candidate, built_item in built:
@@ -332,8 +329,7 @@ class Poller:
                 self._store.enqueue(self._targets(item))
                 items.append(item)
             self._store.mark_seen(keys, source.name)
-        for story in draft.stories:
-            self._store.add_story(story.to_json())
+        self._store.journal_stories(draft.stories)
         if draft.headlines != headlines:
             self._store.update_source_state(source.name, headlines=draft.headlines[-RECENT_HEADLINES:])
         return items
@@ -415,14 +411,13 @@ class Poller:
             return None
         # The body alone: two sites title one story differently but copy the agency text.
         sketch = fingerprint(article.text if article else candidate.summary)
-        earlier = self._stories.same_text(sketch)
+        earlier = self._store.story_index.same_text(sketch)
         if earlier is not None:
             log.info("source %r: %s repeats %s; not posted again", source.name, item.key, earlier.key)
             # Marked for _note_source, which names this source in the first message if it is another one.
             return replace(item, revises=earlier.key, also=((source.name, item.url),))
-        ticker = self._stories.ticker_for(item.title)
-        draft.stories.append(Story(item.key, sketch, item.title, False, time.time()))
-        self._stories.add(draft.stories[-1])
+        ticker = self._store.story_index.ticker_for(item.title)
+        self._draft_story(draft, Story(item.key, sketch, item.title, False, time.time()))
         if ticker is not None:
             # The breaking headline we alerted is now a full article: the alert is edited to link it.
             return replace(item, revises=ticker.key)
@@ -443,9 +438,13 @@ class Poller:
                 break
         else:
             headlines.append([candidate.title, item.key])
-            draft.stories.append(Story(item.key, None, item.title, True, time.time()))
-            self._stories.add(draft.stories[-1])
+            self._draft_story(draft, Story(item.key, None, item.title, True, time.time()))
         return item
+
+    def _draft_story(self, draft: _Draft, story: Story) -> None:
+        """Index a story at once, so the poll's next candidates match it; it is journalled with the draft."""
+        draft.stories.append(story)
+        self._store.add_story(story, journal=False)
 
     def _item(self, source: Source, candidate: Candidate, article: Article | None) -> NewsItem:
         """Turn a candidate into a news item, falling back to what the listing said if the page fails."""

@@ -10,9 +10,10 @@ Two kinds of state, two files, so a durable write never costs more than the chan
   whole expired day files, first carrying still-needed records (pending deliveries, their items, the
   latest source state, recent stories) into today's file.
 
-Recent stories (the cross-source index the poller matches new articles against) are journalled one record
-per story, not as one document: a busy newsroom adds hundreds a day, and rewriting a 3,000-story index
-(~1.9 MB) for each would write gigabytes a day. The index is rebuilt from its records at load.
+Recent stories (the cross-source index the poller matches new articles against) are kept here, in one
+StoryIndex, and journalled one record per story, not as one document: a busy newsroom adds hundreds a day,
+and rewriting a 3,000-story index (~1.9 MB) for each would write gigabytes a day. The index is rebuilt
+from its records at load.
 
 Everything lives in memory; seen keys are held as 64-bit hashes so a million of them fit in well under
 300 MB. `commit()` is the only durability point, and its disk work runs in a worker thread.
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.storage import Journal, StoreError, day_name, write_atomically
-from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES
+from jobs.fingerprint import Story, StoryIndex, stale
 
 __all__ = ["Delivery", "Store", "StoreError", "key_id"]
 
@@ -135,13 +136,15 @@ class Store:
         self._sources: dict[str, tuple[int, dict[str, Any]]] = {}
         self._outbox: dict[int, tuple[int, Delivery]] = {}
         self._notes: dict[int, dict[str, Any]] = {}
-        # Recent stories by key, oldest first: (day journalled, [key, ..., found at]).
-        self._stories: dict[str, tuple[int, list[Any]]] = {}
         self._next_delivery = 1
+        # Story records by key, until the live ones become the index: one carried forward by retention
+        # appears twice until its old day file is gone.
+        stories: dict[str, list[Any]] = {}
         for day, batch in self._journal.replay():
             self._apply(day, batch)
+            stories.update((row[0], row) for row in batch.get("stories", ()))
         self._batch: dict[str, Any] = {}
-        self._load_stories()
+        self._load_stories(stories)
         if raw and schema == SCHEMA_VERSION:
             write_atomically(backup_path(self._path), raw)
 
@@ -166,30 +169,23 @@ class Store:
         for key, messages in batch.get("sent", {}).items():
             if key in self._items:
                 self._items[key][1].setdefault("messages", {}).update(messages)
-        for story in batch.get("stories", ()):
-            # A story carried forward by retention appears twice until the old day file is gone: one entry.
-            self._stories[story[0]] = (day, story)
 
-    def _load_stories(self) -> None:
-        """Order the replayed stories by time, convert a whole-index document of an older nashra, trim."""
+    def _load_stories(self, records: dict[str, list[Any]]) -> None:
+        """Index the live story records by time, converting a whole-index document of an older nashra."""
         legacy = self._sources.pop(LEGACY_STORY_STATE, None)
-        converted = []
-        if legacy is not None:
-            today = self._today()
-            for story in legacy[1].get("stories", ()):
-                if story[0] not in self._stories:
-                    self._stories[story[0]] = (today, story)
-                    converted.append(story[0])
-        # In one pass: trimming a month of records one by one from the front of a dict is quadratic.
-        cutoff = self._clock() - INDEX_MAX_AGE
-        live = [entry for entry in self._stories.items() if entry[1][1][-1] >= cutoff]
-        live.sort(key=lambda entry: entry[1][1][-1])
-        self._stories = dict(live[-INDEX_MAX_ENTRIES:])
+        old = legacy[1].get("stories", ()) if legacy else ()
+        # A record wins over the old document's copy of its story: it is what this nashra journalled since.
+        converted = {row[0]: row for row in old if row[0] not in records}
+        # By time, not replay order: retention's carried-forward records follow the new ones of their commit.
+        rows = sorted([*converted.values(), *records.values()], key=lambda row: row[-1])
+        # Only the live rows become stories: a month of records holds ten times what the index keeps.
+        live = rows[stale((row[-1] for row in rows), len(rows), self._clock()) :]
+        self._story_index = StoryIndex(Story.from_json(row) for row in live)
         # Journalled with the next commit; until then the old document is still there to convert again.
-        kept = [self._stories[key][1] for key in converted if key in self._stories]
+        kept = [story for story in self._story_index if story.key in converted]
         if kept:
             log.info("converting %d stories of the story index to one record each", len(kept))
-            self._batch.setdefault("stories", []).extend(kept)
+            self.journal_stories(kept)
 
     def _remember(self, keys: Iterable[str], day: int) -> list[str]:
         """Add keys to the in-memory seen set; returns those that were new."""
@@ -316,11 +312,12 @@ class Store:
             if day in gone:
                 self._batch.setdefault("sources", {})[name] = state
                 self._sources[name] = (today, state)
-        self._trim_stories()  # a story past the index's age is not carried into another day file
-        for key, (day, story) in list(self._stories.items()):
-            if day in gone:
-                self._batch.setdefault("stories", []).append(story)
-                self._stories[key] = (today, story)
+        self._story_index.trim(self._clock())  # a story past the index's age is not carried further
+        # A story is journalled on or after the day it was found, so only one found before the cutoff can
+        # have its last record in a file being dropped. Its day, not its record's, decides: with retention
+        # shorter than the index's age a carried story may be carried once more than needed, and with the
+        # default 30 days none is young enough to carry.
+        self.journal_stories(story for story in self._story_index if story.at < cutoff * SECONDS_PER_DAY)
         return sorted(gone)
 
     # --- seen items -------------------------------------------------------------------------
@@ -352,25 +349,31 @@ class Store:
 
     # --- recent stories (the poller's cross-source index) -------------------------------------
 
-    def add_story(self, story: list[Any]) -> None:
-        """Remember a story as one small journal record: its key first, the time it was found last."""
-        self._stories.pop(story[0], None)
-        self._stories[story[0]] = (self._today(), story)
-        self._batch.setdefault("stories", []).append(story)
-        self._trim_stories()
+    @property
+    def story_index(self) -> StoryIndex:
+        """Recent stories of every source, for matching; changed only through the methods below."""
+        return self._story_index
+
+    def add_story(self, story: Story, *, journal: bool = True) -> None:
+        """Index a story at once; with journal=False its record waits for journal_stories (or forget)."""
+        self._story_index.add(story)
+        self._story_index.trim(self._clock())
+        if journal:
+            self.journal_stories([story])
+
+    def journal_stories(self, stories: Iterable[Story]) -> None:
+        """Journal indexed stories with the next commit, one small record each."""
+        records = [story.to_json() for story in stories]
+        if records:
+            self._batch.setdefault("stories", []).extend(records)
+
+    def forget_stories(self, stories: Iterable[Story]) -> None:
+        """Drop indexed stories that were never journalled, such as a failed poll's."""
+        self._story_index.forget(stories)
 
     def stories(self) -> list[list[Any]]:
-        """The recent stories, oldest first, as the poller's StoryIndex rows."""
-        return [story for _, story in self._stories.values()]
-
-    def _trim_stories(self) -> None:
-        """Forget stories as the index does (age, then size); their records leave with their day file."""
-        cutoff = self._clock() - INDEX_MAX_AGE
-        while self._stories:
-            key, (_, oldest) = next(iter(self._stories.items()))
-            if oldest[-1] >= cutoff and len(self._stories) <= INDEX_MAX_ENTRIES:
-                break
-            del self._stories[key]
+        """The recent stories, oldest first, as their journal records."""
+        return [story.to_json() for story in self._story_index]
 
     # --- items (what the outbox refers to) ---------------------------------------------------
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import Enum
+from itertools import islice
+from typing import Any
 
 from jobs.arabic import words
 
@@ -86,7 +87,7 @@ def _one_word_edit(a: list[str], b: list[str]) -> bool:
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
-@dataclass
+@dataclass(slots=True)
 class Story:
     """A story already handled: its item key, fingerprint, headline and whether it came from a ticker."""
 
@@ -97,25 +98,63 @@ class Story:
     at: float
 
     def to_json(self) -> list[object]:
-        """One row of StoryIndex.to_json: the store journals each story as its own record."""
-        return [self.key, self.fingerprint, self.headline, self.ticker, self.at]
+        """The story as one small journal record: its key first, the time it was found last."""
+        sketch = list(self.fingerprint) if self.fingerprint is not None else None
+        return [self.key, sketch, self.headline, self.ticker, self.at]
+
+    @classmethod
+    def from_json(cls, row: Sequence[Any]) -> Story:
+        """A story from its journal record (JSON gave the sketch back as a list)."""
+        key, sketch, headline, ticker, at = row
+        sketch = tuple(sketch) if isinstance(sketch, list) else None
+        return cls(str(key), sketch, str(headline), bool(ticker), float(at))
+
+
+def stale(ats: Iterable[float], count: int, now: float) -> int:
+    """How many of the oldest of `count` stories (found at `ats`, oldest first) the index lets go.
+
+    Those past INDEX_MAX_AGE, then the oldest beyond INDEX_MAX_ENTRIES.
+    """
+    cutoff = now - INDEX_MAX_AGE
+    for oldest, at in enumerate(ats):
+        if at >= cutoff and count - oldest <= INDEX_MAX_ENTRIES:
+            return oldest
+    return count
 
 
 class StoryIndex:
-    """Recent stories from every source, for cross-URL and cross-source matching; JSON round-trips."""
+    """Recent stories of every source, one per key, oldest first, for cross-URL and cross-source matching."""
 
     def __init__(self, stories: Iterable[Story] = ()) -> None:
-        self.stories = list(stories)
+        self._stories = {story.key: story for story in stories}
+
+    def __iter__(self) -> Iterator[Story]:
+        return iter(self._stories.values())
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def __contains__(self, story: object) -> bool:
+        return isinstance(story, Story) and self._stories.get(story.key) is story
 
     def add(self, story: Story) -> None:
-        self.stories.append(story)
-        cutoff = time.time() - INDEX_MAX_AGE
-        self.stories = [s for s in self.stories if s.at >= cutoff][-INDEX_MAX_ENTRIES:]
+        """Index a story found now; one with a key indexed before replaces it, last (as a journal replay)."""
+        self._stories.pop(story.key, None)
+        self._stories[story.key] = story
 
     def forget(self, stories: Iterable[Story]) -> None:
-        """Drop stories a failed poll added but never recorded."""
-        gone = {id(story) for story in stories}
-        self.stories = [s for s in self.stories if id(s) not in gone]
+        """Drop these stories, not others indexed since under the same key."""
+        for story in stories:
+            if story in self:
+                del self._stories[story.key]
+
+    def trim(self, now: float) -> None:
+        """Let go of the stories the index no longer keeps (see stale)."""
+        ats = (story.at for story in self._stories.values())
+        # The keys first, then the deletes: a dict keeps deleted slots until it grows, so scanning from the
+        # front after each delete would be quadratic.
+        for key in list(islice(self._stories, stale(ats, len(self._stories), now))):
+            del self._stories[key]
 
     def same_text(self, sketch: Fingerprint | None) -> Story | None:
         """An earlier story whose text is this one's, give or take light edits."""
@@ -124,7 +163,7 @@ class StoryIndex:
         return next(
             (
                 s
-                for s in reversed(self.stories)
+                for s in reversed(self._stories.values())
                 if s.fingerprint is not None and resemblance(s.fingerprint, sketch) >= SAME_TEXT
             ),
             None,
@@ -135,20 +174,8 @@ class StoryIndex:
         return next(
             (
                 s
-                for s in reversed(self.stories)
+                for s in reversed(self._stories.values())
                 if s.ticker and compare_headlines(s.headline, headline) is not Change.UNRELATED
             ),
             None,
         )
-
-    def to_json(self) -> list[list[object]]:
-        return [s.to_json() for s in self.stories]
-
-    @classmethod
-    def from_json(cls, rows: Iterable[list[object]]) -> StoryIndex:
-        stories = []
-        for row in rows:
-            key, sketch, headline, ticker, at = row
-            sketch = tuple(sketch) if isinstance(sketch, list) else None
-            stories.append(Story(str(key), sketch, str(headline), bool(ticker), float(at)))  # type: ignore[arg-type]
-        return cls(stories)

@@ -14,7 +14,7 @@ from tinydb import TinyDB
 from bot.cli import main
 from bot.storage import DataLock
 from bot.store import LEGACY_STORY_STATE, Store, StoreError, key_id
-from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES
+from jobs.fingerprint import INDEX_MAX_AGE, INDEX_MAX_ENTRIES, Story
 
 
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
@@ -321,9 +321,14 @@ def test_the_settings_file_is_readable_by_stock_tinydb(tmp_path: Path) -> None:
 
 
 def story(n: int, at: float) -> list[object]:
-    """A StoryIndex row the size of a real one: key, a 32-hash sketch, an Arabic headline, ticker, time."""
+    """A story record the size of a real one: key, a 32-hash sketch, an Arabic headline, ticker, time."""
     sketch = [(n * 7919 + i * 104_729) * 2_654_435_761 % 2**48 for i in range(32)]
     return [f"url:https://news.example/{n}", sketch, f"عنوان الخبر رقم {n} في نشرة اليوم", False, at]
+
+
+def told(n: int, at: float) -> Story:
+    """The story of that record, as the poller hands it to the store."""
+    return Story.from_json(story(n, at))
 
 
 async def test_each_story_is_journalled_as_one_small_record_and_rebuilt_at_load(tmp_path: Path) -> None:
@@ -331,10 +336,10 @@ async def test_each_story_is_journalled_as_one_small_record_and_rebuilt_at_load(
     clock = Clock()
     store = Store(path, clock=clock)
     for n in range(INDEX_MAX_ENTRIES):
-        store.add_story(story(n, clock.now))
+        store.add_story(told(n, clock.now))
     await store.commit()
     before = journal_files(path)[0].stat().st_size
-    store.add_story(story(INDEX_MAX_ENTRIES, clock.now))  # the index is full: the oldest one makes room
+    store.add_story(told(INDEX_MAX_ENTRIES, clock.now))  # the index is full: the oldest one makes room
     await store.commit()
     assert journal_files(path)[0].stat().st_size - before < 1_000  # one story, not the whole index
 
@@ -346,13 +351,13 @@ async def test_stories_expire_by_age_and_retention_carries_the_live_ones(tmp_pat
     path = tmp_path / "nashra.json"
     clock = Clock()
     store = Store(path, retention_days=1, clock=clock)
-    store.add_story(story(1, clock.now))
+    store.add_story(told(1, clock.now))
     await store.commit()
     clock.now += INDEX_MAX_AGE / 2
-    store.add_story(story(2, clock.now))
+    store.add_story(told(2, clock.now))
     await store.commit()
     clock.now += 2 * DAY  # both day files are past retention; story 2 is young enough to keep
-    store.add_story(story(3, clock.now))
+    store.add_story(told(3, clock.now))
     await store.commit()
     assert [s[0] for s in Store(path, retention_days=1, clock=clock).stories()] == [
         "url:https://news.example/2",
@@ -361,12 +366,31 @@ async def test_stories_expire_by_age_and_retention_carries_the_live_ones(tmp_pat
     assert len(journal_files(path)) == 1  # story 2 was carried into today's file before its day left
 
 
+async def test_a_story_held_back_is_matched_at_once_and_journalled_only_when_told(tmp_path: Path) -> None:
+    """A poll's stories match its next candidates at once, reach disk with its seen marks, or never."""
+    path = tmp_path / "nashra.json"
+    clock = Clock()
+    store = Store(path, clock=clock)
+    kept, failed = told(1, clock.now), told(2, clock.now)
+    store.add_story(kept, journal=False)
+    store.add_story(failed, journal=False)
+    assert store.story_index.same_text(kept.fingerprint) is kept
+    store.update_source_state("other", seeded=True)
+    await store.commit()  # another task's commit carries neither
+    assert Store(path, clock=clock).stories() == []
+    store.journal_stories([kept])
+    store.forget_stories([failed])
+    await store.commit()
+    assert store.stories() == [story(1, clock.now)]
+    assert Store(path, clock=clock).stories() == [story(1, clock.now)]
+
+
 async def test_retention_never_carries_a_story_past_the_index_age(tmp_path: Path) -> None:
     """Every source failing for days adds no story: the old ones must still leave, not move day to day."""
     path = tmp_path / "nashra.json"
     clock = Clock()
     store = Store(path, retention_days=1, clock=clock)
-    store.add_story(story(1, clock.now))
+    store.add_story(told(1, clock.now))
     await store.commit()
     clock.now += INDEX_MAX_AGE + 2 * DAY
     store.update_source_state("s", consecutive_failures=9)  # a commit that adds no story
@@ -389,7 +413,7 @@ async def test_a_whole_story_index_of_an_older_nashra_is_converted_at_load(tmp_p
     await converted.commit()
     after = Store(path, clock=clock)
     assert after.stories() == rows
-    after.add_story(story(50, clock.now))
+    after.add_story(told(50, clock.now))
     written = journal_files(path)[0].stat().st_size
     await after.commit()  # converting once is enough: this commit holds the one new story only
     assert journal_files(path)[0].stat().st_size - written < 1_000
