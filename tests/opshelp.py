@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.ext import Application
 
+from bot.config import Config, parse_config
 from bot.demo import DEMO_CATEGORIES
 from bot.standins.news_site import SampleNewsSite
 from bot.standins.telegram_api import FakeBotAPI
@@ -154,3 +155,30 @@ class Bot:
         except subprocess.TimeoutExpired:
             self.process.kill()
             pytest.fail(f"the bot did not stop on {signal.Signals(sig).name}:\n{self.text()}")
+
+
+def fail_on_call(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, call: int) -> None:
+    """Make owner.name raise on its call-th call only, as a bug on one page of a poll would."""
+    real = getattr(owner, name)
+    calls = 0
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == call:
+            raise RuntimeError(f"a bug in {name}, call {call}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, broken)
+
+
+def poll_config(data: Path, sources: list[dict[str, Any]], **fetch: Any) -> Config:
+    """A config for driving a Poller directly: the demo categories, no politeness gap on loopback."""
+    return parse_config(
+        {
+            "storage": {"path": str(data)},
+            "fetch": {"host_delay": "0s", **fetch},
+            "categories": DEMO_CATEGORIES,
+            "sources": sources,
+        }
+    )

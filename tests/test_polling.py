@@ -25,6 +25,7 @@ from bot.store import LEGACY_STORY_STATE, Store
 from jobs.canonical import canonical_url
 from jobs.fetch import new_client
 from jobs.records import Candidate
+from tests.opshelp import fail_on_call, poll_config
 
 READER = 3003
 
@@ -212,14 +213,7 @@ async def test_a_new_story_journals_one_record_with_the_polls_seen_marks(
     site: SampleNewsSite, tmp_path: Path
 ) -> None:
     """A busy newsroom adds hundreds of stories a day: each must cost its own record, not the whole index."""
-    config = parse_config(
-        {
-            "storage": {"path": str(tmp_path / "nashra.json")},
-            "fetch": {"host_delay": "0s"},
-            "categories": DEMO_CATEGORIES,
-            "sources": [feed("site", site.url("/feed/"))],
-        }
-    )
+    config = poll_config(tmp_path / "nashra.json", [feed("site", site.url("/feed/"))])
     older = Store(config.storage.path)
     rows = []
     for n in range(2_000):  # a full day's index from other sources, as an older nashra kept it: whole
@@ -249,29 +243,13 @@ async def test_a_poll_that_fails_half_way_loses_none_of_its_stories(
 ) -> None:
     """A poll that dies after building some items (an extractor bug on one page) records nothing; the next
     poll must post those items, not take them for repeats of the stories the failed poll had noted."""
-    config = parse_config(
-        {
-            "storage": {"path": str(tmp_path / "nashra.json")},
-            "fetch": {"host_delay": "0s"},
-            "categories": DEMO_CATEGORIES,
-            "sources": [feed("site", site.url("/feed/"))],
-        }
-    )
+    config = poll_config(tmp_path / "nashra.json", [feed("site", site.url("/feed/"))])
     store = Store(config.storage.path)
-    extract = poller_module.extract_article
-    pages: list[str] = []
-
-    def broken_on_the_second_page(html: str, url: str) -> Any:
-        pages.append(url)
-        if len(pages) == 2:
-            raise RuntimeError("an extractor bug")
-        return extract(html, url)
-
     async with new_client() as client:
         poller = Poller(config, store, client, lambda: None)
         await poller.poll(config.sources[0])
         published = [site.publish_next(), site.publish_next()]
-        monkeypatch.setattr(poller_module, "extract_article", broken_on_the_second_page)
+        fail_on_call(monkeypatch, poller_module, "extract_article", 2)  # an extractor bug on one page
         with pytest.raises(RuntimeError):
             await poller.poll(config.sources[0])
         result = await poller.poll(config.sources[0])
@@ -284,20 +262,13 @@ async def test_a_source_given_a_new_address_posts_none_of_what_was_already_there
     site: SampleNewsSite, tmp_path: Path
 ) -> None:
     """A source pointed at another feed must not flood readers with that feed's back catalogue."""
-    settings = {
-        "storage": {"path": str(tmp_path / "nashra.json")},
-        "fetch": {"host_delay": "0s"},
-        "categories": DEMO_CATEGORIES,
-        "sources": [feed("site", site.url("/category/sport/feed/"))],
-    }
-    store = Store(tmp_path / "nashra.json")
+    data = tmp_path / "nashra.json"
+    sport = poll_config(data, [feed("site", site.url("/category/sport/feed/"))])
+    moved = poll_config(data, [feed("site", site.url("/feed/"))])
     async with new_client() as client:
-        poller = Poller(parse_config(settings), store, client, lambda: None)
-        sport = parse_config(settings).sources[0]
-        assert (await poller.poll(sport)).seeded
+        poller = Poller(sport, Store(data), client, lambda: None)
+        assert (await poller.poll(sport.sources[0])).seeded
         site.publish_next("economy")  # listed by the whole-site feed, never by the sport feed
-        settings["sources"] = [feed("site", site.url("/feed/"))]
-        moved = parse_config(settings)
         poller.reconfigure(moved)
         first = await poller.poll(moved.sources[0])
         assert first.seeded and first.new == 0 and first.found > 1
@@ -309,41 +280,22 @@ async def test_a_ticker_poll_that_fails_half_way_loses_none_of_its_headlines(
     site: SampleNewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A failed ticker poll records nothing: the next alerts its headlines instead of calling them repeats."""
-    config = parse_config(
-        {
-            "storage": {"path": str(tmp_path / "nashra.json")},
-            "fetch": {"host_delay": "0s"},
-            "categories": DEMO_CATEGORIES,
-            "sources": [
-                {
-                    "name": "ticker",
-                    "kind": "ticker",
-                    "url": site.url("/"),
-                    "interval": "1s",
-                    "item_selector": "#breaking-news-in-header li",
-                }
-            ],
-        }
-    )
-    store = Store(config.storage.path)
+    ticker = {
+        "name": "ticker",
+        "kind": "ticker",
+        "url": site.url("/"),
+        "interval": "1s",
+        "item_selector": "#breaking-news-in-header li",
+    }
+    config = poll_config(tmp_path / "nashra.json", [ticker])
     async with new_client() as client:
-        poller = Poller(config, store, client, lambda: None)
+        poller = Poller(config, Store(config.storage.path), client, lambda: None)
         await poller.poll(config.sources[0])
         site.add_headline("عاجل: زلزال بقوة 5 درجات يضرب شمال البلاد")
         site.add_headline("عاجل: وزير المالية يعلن خفض الضرائب على الوقود")
-        item = poller._item
-        built: list[str] = []
-
-        def broken_on_the_second(*args: Any) -> Any:
-            built.append(args[1].title)
-            if len(built) == 2:
-                raise RuntimeError("a categoriser bug")
-            return item(*args)
-
-        monkeypatch.setattr(poller, "_item", broken_on_the_second)
+        fail_on_call(monkeypatch, poller, "_item", 2)  # a categoriser bug on the second headline
         with pytest.raises(RuntimeError):
             await poller.poll(config.sources[0])
-        monkeypatch.setattr(poller, "_item", item)
         assert (await poller.poll(config.sources[0])).new == 2
 
 
@@ -351,16 +303,12 @@ async def test_a_source_given_new_selectors_posts_none_of_what_was_already_there
     site: SampleNewsSite, tmp_path: Path
 ) -> None:
     """An operator widening a listing's selector must not flood readers with what it now also finds."""
-    settings: dict[str, Any] = {
-        "storage": {"path": str(tmp_path / "nashra.json")},
-        "fetch": {"host_delay": "0s"},
-        "categories": DEMO_CATEGORIES,
-    }
+    data = tmp_path / "nashra.json"
     listing = {"name": "front", "kind": "html", "url": site.url("/"), "interval": "1s"}
-    sport = parse_config(settings | {"sources": [listing | {"link_selector": ".category-sport h2 a"}]})
-    every = parse_config(settings | {"sources": [listing | {"link_selector": "h2.post-title a"}]})
+    sport = poll_config(data, [listing | {"link_selector": ".category-sport h2 a"}])
+    every = poll_config(data, [listing | {"link_selector": "h2.post-title a"}])
     async with new_client() as client:
-        poller = Poller(sport, Store(tmp_path / "nashra.json"), client, lambda: None)
+        poller = Poller(sport, Store(data), client, lambda: None)
         assert (await poller.poll(sport.sources[0])).seeded
         poller.reconfigure(every)
         widened = await poller.poll(every.sources[0])
@@ -371,14 +319,10 @@ async def test_a_failing_source_given_a_new_address_is_polled_there_at_once(
     site: SampleNewsSite, tmp_path: Path
 ) -> None:
     """The usual reason to change an address is that the old one died: its back-off must not delay the new."""
-    settings: dict[str, Any] = {
-        "storage": {"path": str(tmp_path / "nashra.json")},
-        "fetch": {"host_delay": "0s", "retries": 0},
-        "categories": DEMO_CATEGORIES,
-    }
-    dead = parse_config(settings | {"sources": [feed("site", f"http://127.0.0.1:{closed_port()}/feed/")]})
-    fixed = parse_config(settings | {"sources": [feed("site", site.url("/feed/"))]})
-    store = Store(tmp_path / "nashra.json")
+    data = tmp_path / "nashra.json"
+    dead = poll_config(data, [feed("site", f"http://127.0.0.1:{closed_port()}/feed/")], retries=0)
+    fixed = poll_config(data, [feed("site", site.url("/feed/"))], retries=0)
+    store = Store(data)
     store.update_source_state("site", seeded=True, listing=listing_of(dead.sources[0]))  # it worked once
     async with new_client() as client:
         poller = Poller(dead, store, client, lambda: None)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError, load_config
 from bot.demo import DEMO_CATEGORIES, sources_seeded, start_bot, stop_bot, wait_until
 from bot.poller import Poller
 from bot.reload import poll_job_name, reload_config
@@ -23,7 +23,7 @@ from bot.standins.telegram_api import FakeBotAPI
 from bot.store import Store
 from jobs.canonical import canonical_url
 from jobs.fetch import new_client
-from tests.opshelp import write_config
+from tests.opshelp import fail_on_call, poll_config, write_config
 
 READER = 7001
 
@@ -116,28 +116,16 @@ async def test_restart_only_settings_are_kept_and_named(
     path = write_config(tmp_path / "c.toml", site, api, tmp_path / "d.json")
     app = await start_bot(load_config(path), api.token)
     try:
-        write_config(path, site, api, tmp_path / "elsewhere.json")
-        with caplog.at_level(logging.WARNING, logger="bot.reload"):
+        fetch = "[fetch]\nmax_redirects = 3\nretries = 1\n"
+        write_config(path, site, api, tmp_path / "elsewhere.json", extra=fetch)
+        with caplog.at_level(logging.WARNING):
             assert await reload_config(app, path)
         assert app.bot_data["config"].storage.path == tmp_path / "d.json"
     finally:
         await stop_bot(app)
     assert "reload: [storage] changed; it takes effect at the next restart" in caplog.messages
-
-
-async def test_fetch_settings_a_reload_cannot_apply_are_named(
-    site: SampleNewsSite, api: FakeBotAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = write_config(tmp_path / "c.toml", site, api, tmp_path / "d.json")
-    app = await start_bot(load_config(path), api.token)
-    try:
-        write_config(path, site, api, tmp_path / "d.json", extra="[fetch]\nmax_redirects = 3\nretries = 1\n")
-        with caplog.at_level(logging.WARNING, logger="bot.poller"):
-            assert await reload_config(app, path)
-    finally:
-        await stop_bot(app)
-    warnings = [m for m in caplog.messages if m.startswith("reload: fetch.")]
-    assert warnings == [
+    named = [m for m in caplog.messages if m.startswith("reload: fetch.")]
+    assert named == [
         "reload: fetch.max_redirects take effect after a restart (per_host: for sites fetched from now)"
     ]
 
@@ -337,14 +325,7 @@ async def test_a_failed_poll_does_not_hide_another_agencys_copy_of_its_story(
     wire: WireServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Agency a fails after reading the story; agency b's copy is then the first telling and must go out."""
-    config = parse_config(
-        {
-            "storage": {"path": str(tmp_path / "nashra.json")},
-            "fetch": {"host_delay": "0s"},
-            "categories": DEMO_CATEGORIES,
-            "sources": wire_sources(wire),
-        }
-    )
+    config = poll_config(tmp_path / "nashra.json", wire_sources(wire))
     store = Store(config.storage.path)
     async with new_client() as client:
         poller = Poller(config, store, client, lambda: None)
@@ -352,16 +333,7 @@ async def test_a_failed_poll_does_not_hide_another_agencys_copy_of_its_story(
         await poller.poll(a)
         await poller.poll(b)
         wire.entries["a"] += ["/a/final", "/a/other"]
-        item = poller._item
-        built: list[str] = []
-
-        def broken_on_the_second(*args: Any) -> Any:
-            built.append(args[1].url)
-            if len(built) == 2:
-                raise RuntimeError("an extractor bug on agency a's second page")
-            return item(*args)
-
-        monkeypatch.setattr(poller, "_item", broken_on_the_second)
+        fail_on_call(monkeypatch, poller, "_item", 2)  # a bug on agency a's second page
         with pytest.raises(RuntimeError):
             await poller.poll(a)
         wire.entries["b"].append("/b/copy")
