@@ -131,9 +131,6 @@ class StoryIndex:
     def __iter__(self) -> Iterator[Story]:
         return iter(self._stories.values())
 
-    def __len__(self) -> int:
-        return len(self._stories)
-
     def __contains__(self, story: object) -> bool:
         return isinstance(story, Story) and self._stories.get(story.key) is story
 
