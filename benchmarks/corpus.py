@@ -16,6 +16,7 @@ T = TypeVar("T")
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
 SUMMARIES = Path("corpus/summaries/ant_multisource_v2.1_bbc_middleEast/BBC/middleEast")
 CATEGORIES = Path("corpus/categories/ant_multisource_v2.1_sample")
+JAWHARA = Path("corpus/categories/ant_v1.1_jawharafm_sample")
 # One seed and one ratio for every script and test, so "the 30%" always means the same documents.
 SEED = 20180218
 TRAIN_SHARE = 0.7
@@ -71,6 +72,11 @@ def summary_docs(shared: Path) -> list[Doc]:
 def category_docs(shared: Path) -> list[Doc]:
     """The ANT multisource sample: five sources, six labels, in path order."""
     return [read_doc(path) for path in sorted((shared / CATEGORIES).glob("*/*/*.txt"))]
+
+
+def jawhara_docs(shared: Path) -> list[Doc]:
+    """The JawharaFM sample: one Tunisian source, nine labels of its own, in path order."""
+    return [read_doc(path) for path in sorted((shared / JAWHARA).glob("*/*.txt"))]
 
 
 def split(items: Sequence[T], seed: int = SEED) -> tuple[list[T], list[T]]:
