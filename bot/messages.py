@@ -28,14 +28,16 @@ TRAILING_PUNCTUATION = " \n,،;؛:-—–"
 # character. A Latin paragraph gets no mark: laid out right-to-left, its closing full stop would jump to the
 # left end.
 RLM = "\u200f"
-# Unicode bidi classes: right-to-left letters, left-to-right ones (flags too), and digits.
+LRM = "\u200e"
+# Unicode bidi classes of right-to-left letters, and of what opens a line for the mark above: letters of
+# either direction (a flag is a left-to-right one) and digits, European or Arabic-Indic.
 _RTL_CLASSES = frozenset({"R", "AL"})
 _LEADING_CLASSES = frozenset({"L", "R", "AL", "EN", "AN"})
 # Embeddings, overrides and isolates in scraped text. Telegram drops the first two itself but keeps isolates,
 # and an unpaired isolate hides the rest of its line from the direction choice above.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Direction marks opening a scraped line would pick its direction instead of its words; after ours, Telegram
-# turns all but the last of a run of marks into joiners, so a scraped left-to-right mark would win.
+# Direction marks opening a scraped line would pick its direction instead of its words: Telegram turns all
+# but the last of a run of marks into zero-width non-joiners, so a scraped LRM after our RLM would win.
 _LEADING_MARKS = re.compile("^[\u200e\u200f\u061c]+", re.MULTILINE)
 # Telegram turns control characters into spaces and then trims only spaces and line breaks.
 _TELEGRAM_TRIMS = "".join(map(chr, range(33)))
@@ -198,14 +200,17 @@ def _mostly_arabic(paragraph: str) -> bool:
 def _also(sources: tuple[tuple[str, str | None], ...], language: str, html: bool) -> str:
     """The other sources of the story, each linked to its own telling of it."""
     label = text(language, "also_in")
+    # After each name, a mark of the label's direction: "BBC، Reuters" in an Arabic line (or Arabic names in
+    # an English one) would otherwise run together the other way, each comma landing on the wrong name.
+    mark = LRM if _opens_ltr(label) else RLM
     named = []
     for name, link in sources:
         if not html:
-            named.append(f"{name} ({link})" if link else name)
+            named.append(f"{name} ({link}){mark}" if link else name + mark)
         elif link:
-            named.append(f'<a href="{escape(link, quote=True)}">{escape(name, quote=False)}</a>')
+            named.append(f'<a href="{escape(link, quote=True)}">{escape(name, quote=False)}</a>{mark}')
         else:
-            named.append(escape(name, quote=False))
+            named.append(escape(name, quote=False) + mark)
     return f"{label}: {text(language, 'list_separator').join(named)}"
 
 

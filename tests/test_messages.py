@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 
 from benchmarks.corpus import summary_docs
 from bot.config import load_config
-from bot.messages import CAPTION_LIMIT, RLM, TEXT_LIMIT, hashtags, render, utf16_len, visible_length
+from bot.messages import CAPTION_LIMIT, LRM, RLM, TEXT_LIMIT, hashtags, render, utf16_len, visible_length
 from bot.standins.telegram_api import FakeBotAPI, html_to_plain
 from jobs.records import NewsItem
 from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, rank, split_sentences, summarise
@@ -125,10 +125,14 @@ def test_an_english_story_for_an_arabic_reader_keeps_its_lines_left_to_right() -
     assert RLM not in plain
 
 
-def test_the_english_also_in_line_of_an_arabic_story_is_not_marked_right_to_left() -> None:
-    repeated = item(also=(("BBC", "https://bbc.example/1"), ("الجزيرة", None)))
-    plain = html_to_plain(render(repeated, language="en", config=CONFIG))
-    assert "\nAlso in: BBC, الجزيرة\n" in plain
+def test_the_also_in_line_keeps_the_order_and_commas_of_its_label_direction() -> None:
+    repeated = item(also=(("BBC", "https://bbc.example/1"), ("الجزيرة", None), ("Reuters", None)))
+    english = html_to_plain(render(repeated, language="en", config=CONFIG))
+    arabic = html_to_plain(render(repeated, language="ar", config=CONFIG))
+    # Unmarked, "BBC، Reuters" runs left-to-right inside the Arabic line and reads "Reuters ،BBC" from the
+    # right; the English line is not made right-to-left either, which would put its colon at the far end.
+    assert f"\nAlso in: BBC{LRM}, الجزيرة{LRM}, Reuters{LRM}\n" in english
+    assert f"\nوأيضاً في: BBC{RLM}، الجزيرة{RLM}، Reuters{RLM}\n" in arabic
 
 
 def test_an_arabic_title_opening_with_a_flag_is_marked_right_to_left() -> None:
