@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from html import escape, unescape
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import regex
 from bot.config import Config
 from bot.texts import text
 from jobs.records import NewsItem
+from jobs.summarise import split_sentences
 
 # Telegram's limits, counted on the text a reader sees (after entity parsing) in UTF-16 code units.
 TEXT_LIMIT = 4096
@@ -21,15 +23,25 @@ MAX_TITLE_CHARS = 300
 ELLIPSIS = "…"
 # Left dangling before the ellipsis they read as part of the sentence, so a cut drops them.
 TRAILING_PUNCTUATION = " \n,،;؛:-—–"
-# Right-to-left mark: an Arabic paragraph that opens with a Latin word or a digit would otherwise be laid
-# out left-to-right by Telegram's clients, which pick a paragraph's direction from its first strong letter.
+# Right-to-left mark: an Arabic paragraph that opens with a Latin word, a digit or a flag would otherwise be
+# laid out left-to-right by Telegram's clients, which pick a paragraph's direction from its first strong
+# character. A Latin paragraph gets no mark: laid out right-to-left, its closing full stop would jump to the
+# left end.
 RLM = "\u200f"
+LRM = "\u200e"
+# Unicode bidi classes of right-to-left letters, and of what opens a line for the mark above: letters of
+# either direction (a flag is a left-to-right one) and digits, European or Arabic-Indic.
+_RTL_CLASSES = frozenset({"R", "AL"})
+_LEADING_CLASSES = frozenset({"L", "R", "AL", "EN", "AN"})
+# Embeddings, overrides and isolates in scraped text. Telegram drops the first two itself but keeps isolates,
+# and an unpaired isolate hides the rest of its line from the direction choice above.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Direction marks opening a scraped line would pick its direction instead of its words: Telegram turns all
+# but the last of a run of marks into zero-width non-joiners, so a scraped LRM after our RLM would win.
+_LEADING_MARKS = re.compile("^[\u200e\u200f\u061c]+", re.MULTILINE)
+# Telegram turns control characters into spaces and then trims only spaces and line breaks.
+_TELEGRAM_TRIMS = "".join(map(chr, range(33)))
 _NOT_HASHTAG = re.compile(r"\W+")
-_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9\u0660-\u0669]")
-_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-# Where a summary may end: after a full stop, question or exclamation mark (Arabic ones too), or a newline.
-_SENTENCE_END = re.compile(r"[.!?؟۔…](?=\s)|\n")
 _TAG = re.compile(r"<[^>]*>")
 # What a reader sees as one character: a letter with its diacritics, an emoji sequence, a flag.
 _GRAPHEME = regex.compile(r"\X")
@@ -39,14 +51,13 @@ def render(
     item: NewsItem, *, language: str, config: Config, limit: int = TEXT_LIMIT, html: bool = True
 ) -> str:
     """Bold title, summary, source and local time, hashtags and a read-more link, within `limit`."""
-    rtl = _is_arabic(item.title + item.summary) or language == "ar"
     head = []
     if item.breaking:
         head.append(_bold(text(language, "breaking"), html))
-    head.append(_bold(fit_words(item.title, MAX_TITLE_CHARS), html, rtl=rtl))
-    tail = ["", _line(_byline(item, config), html, rtl=rtl)]
+    head.append(_bold(fit_words(_scraped(item.title), MAX_TITLE_CHARS), html))
+    tail = ["", _line(_byline(item, config), html)]
     if item.also:
-        tail.append(_also(item.also, language, html, rtl=rtl))
+        tail.append(_also(item.also, language, html))
     tags = hashtags(item.categories, language=language, config=config)
     if tags:
         tail.append(tags)
@@ -56,13 +67,13 @@ def render(
         tail.append(link)
     body = ""
     # Under a photo, the caption-sized summary; a text message has room for the longer one.
-    wanted = item.caption if item.caption and limit <= CAPTION_LIMIT else item.summary
+    wanted = _scraped(item.caption if item.caption and limit <= CAPTION_LIMIT else item.summary)
     if wanted:
         fixed = visible_length("\n".join([*head, "", "", *tail]), html=html)
-        # Each paragraph may gain a right-to-left mark after shortening; keep room for them.
-        marks = wanted.count("\n") + 1 if rtl else 0
+        # A paragraph not opening right-to-left may gain a mark after shortening; keep room for those only.
+        marks = sum(_opens_ltr(paragraph) for paragraph in wanted.split("\n"))
         summary = shorten(wanted, limit - fixed - marks)
-        body = _line(summary, html, rtl=rtl) if summary else ""
+        body = _line(summary, html) if summary else ""
     lines = [*head, *(["", body] if body else []), *tail]
     return "\n".join(lines)
 
@@ -80,7 +91,7 @@ def hashtags(slugs: tuple[str, ...], *, language: str, config: Config) -> str:
 def visible_length(message: str, *, html: bool = True) -> int:
     """The length Telegram checks: markup parsed away, outer whitespace trimmed, in UTF-16 code units."""
     plain = unescape(_TAG.sub("", message)) if html else message
-    return utf16_len(plain.strip())
+    return utf16_len(plain.strip(_TELEGRAM_TRIMS))
 
 
 def utf16_len(value: str) -> int:
@@ -89,18 +100,28 @@ def utf16_len(value: str) -> int:
 
 
 def shorten(value: str, budget: int) -> str:
-    """Fit plain text in `budget` UTF-16 units: end on a sentence if one fits, else on a word, marked."""
+    """Fit plain text in `budget` UTF-16 units: whole sentences if one fits, else cut at a word, marked."""
     value = value.strip()
     if utf16_len(value) <= budget:
         return value
     if budget <= len(ELLIPSIS):
         return ""
-    head = _utf16_prefix(value, budget - len(ELLIPSIS))
-    ends = [m.end() for m in _SENTENCE_END.finditer(value, 0, len(head) + 1)]
-    # A sentence boundary wins only when it keeps at least half the room; otherwise cut at a word.
-    if ends and ends[-1] >= len(head) // 2:
-        return head[: ends[-1]].rstrip()
-    return _cut_at_word(value, len(head))
+    room = len(_utf16_prefix(value, budget))
+    ends = [end for end in _sentence_ends(value) if end <= room]
+    if ends:
+        return value[: ends[-1]]
+    return _cut_at_word(value, len(_utf16_prefix(value, budget - len(ELLIPSIS))))
+
+
+def _sentence_ends(value: str) -> list[int]:
+    """Where the sentences of `value` end, as the summariser segments them (so "د." or "1.5" end none)."""
+    ends = []
+    cursor = 0
+    for sentence in split_sentences(value):
+        for word in sentence.split():  # segmentation collapses whitespace: find the words one by one
+            cursor = value.index(word, cursor) + len(word)
+        ends.append(cursor)
+    return ends
 
 
 def fit_words(value: str, limit: int) -> str:
@@ -144,42 +165,53 @@ def _utf16_prefix(value: str, units: int) -> str:
     return value
 
 
-def _bold(value: str, html: bool, *, rtl: bool = False) -> str:
-    line = _line(value, html, rtl=rtl)
+def _bold(value: str, html: bool) -> str:
+    line = _line(value, html)
     return f"<b>{line}</b>" if html else line
 
 
-def _line(value: str, html: bool, *, rtl: bool) -> str:
-    """Escape for HTML, and mark every paragraph RTL that would otherwise start left-to-right."""
-    paragraphs = value.split("\n")
-    if rtl:
-        paragraphs = [RLM + p if _starts_ltr(p) else p for p in paragraphs]
+def _line(value: str, html: bool) -> str:
+    """Escape for HTML, and mark right-to-left every Arabic paragraph that would start left-to-right."""
+    paragraphs = [RLM + p if _opens_ltr(p) and _mostly_arabic(p) else p for p in value.split("\n")]
     joined = "\n".join(paragraphs)
     return escape(joined, quote=False) if html else joined
 
 
-def _starts_ltr(paragraph: str) -> bool:
-    first = _LETTER_OR_DIGIT.search(paragraph)
-    return first is not None and _LATIN_OR_DIGIT.match(first.group()) is not None
+def _scraped(value: str) -> str:
+    """Scraped text without the bidi controls that would let it pick its lines' direction itself."""
+    return _LEADING_MARKS.sub("", _BIDI_CONTROLS.sub("", value)).strip()
 
 
-def _is_arabic(value: str) -> bool:
-    return _ARABIC.search(value) is not None
+def _opens_ltr(paragraph: str) -> bool:
+    """True when the first letter, digit or flag is not right-to-left: the line needs a mark to read RTL."""
+    for char in paragraph:
+        kind = unicodedata.bidirectional(char)
+        if kind in _LEADING_CLASSES:
+            return kind not in _RTL_CLASSES
+    return False
 
 
-def _also(sources: tuple[tuple[str, str | None], ...], language: str, html: bool, *, rtl: bool) -> str:
+def _mostly_arabic(paragraph: str) -> bool:
+    """More right-to-left letters than left-to-right ones: the paragraph reads as Arabic."""
+    kinds = [unicodedata.bidirectional(char) for char in paragraph]
+    return sum(kind in _RTL_CLASSES for kind in kinds) > kinds.count("L")
+
+
+def _also(sources: tuple[tuple[str, str | None], ...], language: str, html: bool) -> str:
     """The other sources of the story, each linked to its own telling of it."""
     label = text(language, "also_in")
+    # After each name, a mark of the label's direction: "BBC، Reuters" in an Arabic line (or Arabic names in
+    # an English one) would otherwise run together the other way, each comma landing on the wrong name.
+    mark = LRM if _opens_ltr(label) else RLM
     named = []
     for name, link in sources:
         if not html:
-            named.append(f"{name} ({link})" if link else name)
+            named.append(f"{name} ({link}){mark}" if link else name + mark)
         elif link:
-            named.append(f'<a href="{escape(link, quote=True)}">{escape(name, quote=False)}</a>')
+            named.append(f'<a href="{escape(link, quote=True)}">{escape(name, quote=False)}</a>{mark}')
         else:
-            named.append(escape(name, quote=False))
-    mark = RLM if rtl and _starts_ltr(label) else ""
-    return f"{mark}{label}: {text(language, 'list_separator').join(named)}"
+            named.append(escape(name, quote=False) + mark)
+    return f"{label}: {text(language, 'list_separator').join(named)}"
 
 
 def _byline(item: NewsItem, config: Config) -> str:

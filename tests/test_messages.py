@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from telegram import Bot
+from telegram.constants import ParseMode
+
+from benchmarks.corpus import summary_docs
 from bot.config import load_config
-from bot.messages import CAPTION_LIMIT, RLM, TEXT_LIMIT, hashtags, render, utf16_len
-from bot.standins.telegram_api import html_to_plain
+from bot.messages import CAPTION_LIMIT, LRM, RLM, TEXT_LIMIT, hashtags, render, utf16_len, visible_length
+from bot.standins.telegram_api import FakeBotAPI, html_to_plain
 from jobs.records import NewsItem
+from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES, rank, split_sentences, summarise
 
 CONFIG = load_config(Path(__file__).resolve().parents[1] / "config.example.toml")
 
@@ -104,3 +111,138 @@ def test_a_photo_gets_the_caption_summary_and_a_text_message_the_longer_one() ->
     message = html_to_plain(render(both, language="ar", config=CONFIG))
     assert "الجملة الأولى." in caption and "الثانية" not in caption
     assert "الجملة الأولى. الجملة الثانية. الجملة الثالثة." in message
+
+
+def test_an_english_story_for_an_arabic_reader_keeps_its_lines_left_to_right() -> None:
+    english = item(
+        source="Reuters",
+        title="2026: a year of recovery.",
+        summary="Stocks rose 1.5% on Monday.",
+    )
+    plain = html_to_plain(render(english, language="ar", config=CONFIG))
+    # A right-to-left mark would show ".Stocks rose 1.5% on Monday" and "a year of recovery. :2026".
+    assert plain.startswith("2026: a year of recovery.\n\nStocks rose 1.5% on Monday.\n")
+    assert RLM not in plain
+
+
+def test_the_also_in_line_keeps_the_order_and_commas_of_its_label_direction() -> None:
+    repeated = item(also=(("BBC", "https://bbc.example/1"), ("الجزيرة", None), ("Reuters", None)))
+    english = html_to_plain(render(repeated, language="en", config=CONFIG))
+    arabic = html_to_plain(render(repeated, language="ar", config=CONFIG))
+    # Unmarked, "BBC، Reuters" runs left-to-right inside the Arabic line and reads "Reuters ،BBC" from the
+    # right; the English line is not made right-to-left either, which would put its colon at the far end.
+    assert f"\nAlso in: BBC{LRM}, الجزيرة{LRM}, Reuters{LRM}\n" in english
+    assert f"\nوأيضاً في: BBC{RLM}، الجزيرة{RLM}، Reuters{RLM}\n" in arabic
+
+
+def test_an_arabic_title_opening_with_a_flag_is_marked_right_to_left() -> None:
+    # Flags are left-to-right characters: unmarked, the line would read "عائلة ... علم" from the left.
+    html = render(item(title="🇸🇾 علم سوريا يرفع في عائلة الأمم"), language="ar", config=CONFIG)
+    assert html.startswith(f"<b>{RLM}🇸🇾 علم سوريا")
+
+
+BIDI_CONTROLS = ("\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069")
+
+
+def test_scraped_bidi_controls_cannot_pick_a_line_direction() -> None:
+    hostile = item(
+        title="\u200eعنوان عربي \u2066Apple",  # a leading left-to-right mark, an unclosed isolate
+        summary="\u202eملخص معكوس.\n\u200e\u200fسطر ثان.",
+    )
+    plain = html_to_plain(render(hostile, language="ar", config=CONFIG))
+    assert not any(control in plain for control in BIDI_CONTROLS)
+    title, summary = plain.split("\n\n")[:2]
+    # Telegram turns our mark plus a scraped one into a joiner plus theirs, so theirs must go.
+    assert title == "عنوان عربي Apple"
+    assert summary == "ملخص معكوس.\nسطر ثان."
+
+
+def test_a_summary_exactly_at_the_budget_is_not_cut() -> None:
+    probe = item(summary="", caption="", image="https://a.example/p.jpg")
+    fixed = utf16_len(html_to_plain(render(probe, language="ar", config=CONFIG, limit=CAPTION_LIMIT)))
+    room = CAPTION_LIMIT - fixed - len("\n\n")
+    exact = "قالت " + "و" * (room - len("قالت ") - 1) + "."
+    caption = html_to_plain(
+        render(replace(probe, caption=exact), language="ar", config=CONFIG, limit=CAPTION_LIMIT)
+    )
+    assert exact in caption and utf16_len(caption) == CAPTION_LIMIT
+
+
+def test_a_cut_summary_ends_on_a_sentence_not_after_an_abbreviation() -> None:
+    first = "أعلنت وزارة الاقتصاد اليوم خطة جديدة لدعم أسعار الخبز والوقود في كل المحافظات. " * 5
+    second = "وقال " + "المسؤول " * 20 + "د. أحمد إن " + "الخطة " * 200 + "ستنجح."
+    caption = render(
+        item(summary=first + second, caption=""), language="ar", config=CONFIG, limit=CAPTION_LIMIT
+    )
+    summary = html_to_plain(caption).split("\n\n")[1]
+    assert summary == first.strip()  # not "... وقال المسؤول ... د."
+
+
+def test_a_cut_summary_keeps_a_short_first_sentence_rather_than_half_of_the_next() -> None:
+    first = "ارتفعت أسعار الذهب اليوم."
+    second = "وقال التجار إن " + "الطلب " * 300 + "كبير."
+    caption = render(
+        item(summary=f"{first} {second}", caption=""), language="ar", config=CONFIG, limit=CAPTION_LIMIT
+    )
+    assert html_to_plain(caption).split("\n\n")[1] == first
+
+
+def test_a_summary_whose_first_sentence_is_too_long_is_cut_at_a_word_and_marked() -> None:
+    long = "وقال التجار إن " + "الطلب " * 300 + "كبير."
+    caption = render(item(summary=long, caption=""), language="ar", config=CONFIG, limit=CAPTION_LIMIT)
+    summary = html_to_plain(caption).split("\n\n")[1]
+    assert summary.endswith("الطلب…") and long.startswith(summary.removesuffix("…"))
+
+
+async def test_telegram_accepts_a_hostile_caption_and_shows_it_whole(api: FakeBotAPI) -> None:
+    hostile = item(
+        title='🇵🇸 <b>عاجل</b> & "S&P 500" يرتفع 1.5% \u202eمعكوس',
+        url="https://a.example/أخبار?q=سوريا&t=<1>",
+        summary="عُقِدَتْ قِمَّةٌ في دمشق. " * 80,
+        caption="",
+        image="https://a.example/p.jpg",
+        breaking=True,
+    )
+    caption = render(hostile, language="ar", config=CONFIG, limit=CAPTION_LIMIT)
+    async with Bot(api.token, base_url=api.base_url) as bot:
+        await bot.send_photo("@nashra_breaking", hostile.image, caption=caption, parse_mode=ParseMode.HTML)
+    sent = api.sent()[-1]
+    assert sent.plain.startswith(f'🔴 عاجل\n{RLM}🇵🇸 <b>عاجل</b> & "S&P 500" يرتفع 1.5% معكوس\n\n')
+    assert sent.plain.split("\n\n")[1].endswith("في دمشق.") and utf16_len(sent.plain) <= CAPTION_LIMIT
+
+
+def _reads_right_to_left(line: str) -> bool:
+    """What a Telegram client decides from the line's first strong character (a mark counts)."""
+    kinds = (unicodedata.bidirectional(char) for char in line)
+    return next((kind for kind in kinds if kind in ("L", "R", "AL")), "R") != "L"
+
+
+def test_real_articles_render_as_accepted_right_to_left_whole_sentences(shared_dir: Path) -> None:
+    articles = [(doc.title, doc.text) for doc in summary_docs(shared_dir)[::20]]
+    seed = (shared_dir / "seed").glob("*.txt")
+    lines = next(iter(sorted(seed))).read_text(encoding="utf-8").splitlines()
+    crumbs = next(index for index, line in enumerate(lines) if " | " in line)
+    title_at = next(index for index in range(crumbs + 1, len(lines)) if lines[index].strip())
+    articles.append((lines[title_at].strip(), "\n".join(lines[title_at + 1 :])))
+    for title, body in articles:
+        ranked = rank(body, title)
+        news = item(
+            title=title,
+            summary=summarise(body, TEXT_BUDGET, title=title, max_sentences=TEXT_SENTENCES, ranked=ranked),
+            caption=summarise(body, CAPTION_BUDGET, title=title, ranked=ranked),
+            image="https://a.example/p.jpg",
+        )
+        for language in ("ar", "en"):
+            for limit, wanted in ((CAPTION_LIMIT, news.caption), (TEXT_LIMIT, news.summary)):
+                plain = html_to_plain(render(news, language=language, config=CONFIG, limit=limit))
+                assert utf16_len(plain) <= limit, title
+                shown_title, summary = plain.split("\n\n")[:2]
+                assert _reads_right_to_left(shown_title) and _reads_right_to_left(summary), title
+                summary = summary.removeprefix(RLM)  # the summariser's text, whole sentences of it:
+                assert wanted.startswith(summary) and summary.endswith(tuple(split_sentences(wanted))), title
+
+
+def test_visible_length_trims_only_what_telegram_trims() -> None:
+    # Telegram keeps a no-break space at either end and counts it; Python's strip() would not.
+    assert visible_length("<b>\u00a0خبر</b>\n\u00a0") == 6
+    assert visible_length("\t<b>خبر</b> \n") == 3
