@@ -25,7 +25,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.config import Config
-from bot.messages import fit_words
+from bot.messages import fit_words, rtl_mark, scraped
 from bot.store import Store
 from bot.texts import DEFAULT_LANGUAGE, language_of, text
 from jobs.arabic import normalise
@@ -567,16 +567,18 @@ async def reply_html(update: Update, html: str, **options: Any) -> None:
 
 def fit_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
     """At most `limit` characters of plain text on one line, cut between words and marked."""
-    return fit_words(" ".join(title.split()), limit)  # one line per item, whatever the site sent
+    return fit_words(" ".join(scraped(title).split()), limit)  # one line per item, whatever the site sent
 
 
 def _latest_line(item: dict[str, Any]) -> str:
     """One /latest line: the title, shortened and then escaped, linked when the item has a web address."""
     title = fit_title(str(item.get("title") or ""))
+    # The mark goes before the bullet: the bullet has no direction, so the title's first letter picks one.
+    mark = rtl_mark(title)
     url = item.get("url")
     if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return f'• <a href="{escape(url)}">{escape(title)}</a>'
-    return f"• {escape(title)}"
+        return f'{mark}• <a href="{escape(url)}">{escape(title)}</a>'
+    return f"{mark}• {escape(title)}"
 
 
 async def _edit(

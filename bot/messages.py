@@ -54,7 +54,7 @@ def render(
     head = []
     if item.breaking:
         head.append(_bold(text(language, "breaking"), html))
-    head.append(_bold(fit_words(_scraped(item.title), MAX_TITLE_CHARS), html))
+    head.append(_bold(fit_words(scraped(item.title), MAX_TITLE_CHARS), html))
     tail = ["", _line(_byline(item, config), html)]
     if item.also:
         tail.append(_also(item.also, language, html))
@@ -67,7 +67,7 @@ def render(
         tail.append(link)
     body = ""
     # Under a photo, the caption-sized summary; a text message has room for the longer one.
-    wanted = _scraped(item.caption if item.caption and limit <= CAPTION_LIMIT else item.summary)
+    wanted = scraped(item.caption if item.caption and limit <= CAPTION_LIMIT else item.summary)
     if wanted:
         fixed = visible_length("\n".join([*head, "", "", *tail]), html=html)
         # A paragraph not opening right-to-left may gain a mark after shortening; keep room for those only.
@@ -172,12 +172,16 @@ def _bold(value: str, html: bool) -> str:
 
 def _line(value: str, html: bool) -> str:
     """Escape for HTML, and mark right-to-left every Arabic paragraph that would start left-to-right."""
-    paragraphs = [RLM + p if _opens_ltr(p) and _mostly_arabic(p) else p for p in value.split("\n")]
-    joined = "\n".join(paragraphs)
+    joined = "\n".join(rtl_mark(paragraph) + paragraph for paragraph in value.split("\n"))
     return escape(joined, quote=False) if html else joined
 
 
-def _scraped(value: str) -> str:
+def rtl_mark(paragraph: str) -> str:
+    """A right-to-left mark for a paragraph that reads as Arabic but would open left-to-right, else ""."""
+    return RLM if _opens_ltr(paragraph) and _mostly_arabic(paragraph) else ""
+
+
+def scraped(value: str) -> str:
     """Scraped text without the bidi controls that would let it pick its lines' direction itself."""
     return _LEADING_MARKS.sub("", _BIDI_CONTROLS.sub("", value)).strip()
 

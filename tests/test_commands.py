@@ -325,7 +325,7 @@ async def test_latest_lists_the_five_newest_escaped_and_linked(
     latest = await say(api, "/latest")
     assert latest.plain.splitlines() == [
         "آخر الأخبار",
-        "• <b>عاجل & هام جداً",  # the revised headline, once
+        "\u200f• <b>عاجل & هام جداً",  # the revised headline, once; its literal "<b>" would turn it LTR
         "• خبر 5",
         "• خبر 4",
         "• خبر 3",
@@ -361,6 +361,28 @@ async def test_latest_cuts_long_titles_between_words_then_escapes(
         assert len(words) > len(title.split()) / 2
     sent = api.sent(READER)[-1].text
     assert "Parliament &amp; &lt;Senate&gt; debate" in sent
+
+
+async def test_latest_lines_read_right_to_left_when_an_arabic_title_opens_with_latin(
+    running: tuple[FakeBotAPI, Application],
+) -> None:
+    api, app = running
+    titles = {
+        "latin": "iPhone 17 يصل إلى الأسواق العربية الأسبوع المقبل",
+        "english": "Apple launches iPhone 17 in Dubai",
+        "override": "\u202eخبر مقلوب الاتجاه",
+    }
+    store = store_of(app)
+    for key, title in titles.items():
+        store.put_item(key, NewsItem(key, "src", title, None, "", ("tech",), False).to_json())
+
+    lines = (await say(api, "/latest")).plain.splitlines()[1:]
+    # Telegram lays a line out from its first strong letter; the bullet has none.
+    assert lines == [
+        "• خبر مقلوب الاتجاه",  # a scraped override cannot reorder the line
+        "• Apple launches iPhone 17 in Dubai",  # English keeps its own direction
+        "\u200f• iPhone 17 يصل إلى الأسواق العربية الأسبوع المقبل",
+    ]
 
 
 def test_a_title_without_spaces_is_cut_between_whole_characters() -> None:
