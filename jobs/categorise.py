@@ -27,6 +27,8 @@ _HEAD_AND_QUALIFIER_WORDS = 2
 _NISBA_ENDINGS = ("يه", "ي")
 # "فني" (artistic) is the shortest nisba whose noun ("فن") is a section name.
 _MIN_NISBA_STEM = 2
+# "arts" is the shortest plural that names a section ("art"); shorter words ending in "s" are not plurals.
+_MIN_ENGLISH_PLURAL = 3
 # Hamza seats vary by country ("شؤون"/"شئون"); keys carry the bare hamza.
 _HAMZA_SEATS = str.maketrans({"ؤ": "ء", "ئ": "ء"})
 # Which word of a two-word name is its noun depends on the script (see _spellings).
@@ -193,7 +195,7 @@ def _spellings(part: list[str]) -> Iterator[str]:
         part = part[:1] if _ARABIC_LETTER.match(part[0]) else part[1:]
         yield part[0]
     if len(part) == 1:
-        yield from _nisba_nouns(part[0])
+        yield from _nisba_nouns(part[0]) if _ARABIC_LETTER.match(part[0]) else _english_numbers(part[0])
 
 
 def _nisba_nouns(word: str) -> Iterator[str]:
@@ -203,6 +205,14 @@ def _nisba_nouns(word: str) -> Iterator[str]:
         if word.endswith(ending) and len(stem) >= _MIN_NISBA_STEM:
             yield from (stem + "ه", stem, stem + "ي")
             return
+
+
+def _english_numbers(word: str) -> Iterator[str]:
+    """The other grammatical number of an English name: "Sports" meets "sport", "tech" meets "techs"."""
+    if word.endswith("s") and len(word) > _MIN_ENGLISH_PLURAL:
+        yield word[:-1]
+    else:
+        yield word + "s"
 
 
 def _looks_like_path(name: str) -> bool:

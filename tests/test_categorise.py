@@ -110,6 +110,18 @@ def test_a_name_given_whole_is_read_strictly(categoriser: Categoriser) -> None:
     assert categoriser.matches("Sport news") == ["sport"]
 
 
+@pytest.mark.parametrize(
+    ("term", "slug"), [("Sports", "sport"), ("Arts", "culture"), ("world", "international")]
+)
+def test_english_names_in_either_number(term: str, slug: str) -> None:
+    specs = (
+        CategorySpec("sport", ("Sport",)),
+        CategorySpec("culture", ("Art",)),
+        CategorySpec("international", ("Worlds",)),
+    )
+    assert Categoriser(specs).matches(term) == [slug]
+
+
 def test_a_long_term_must_match_whole(categoriser: Categoriser) -> None:
     """A tag sentence or headline that merely mentions a section is not filed under it."""
     assert categoriser.matches("وزير الرياضة يلتقي رئيس الحكومة ووزير الاقتصاد") == []
