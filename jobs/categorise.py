@@ -17,6 +17,8 @@ _CONJUNCTION = "و"
 _MIN_LETTERS_AFTER_CONJUNCTION = 3
 # Category slugs run to two words ("arab-world"); an article's own slug is a headline and runs longer.
 _ARTICLE_SLUG_MIN_WORDS = 3
+# BBC Arabic files an article as "/arabic/sports-43101640": its section, then its number.
+_ARTICLE_ID = re.compile(r"(?<=[^\W\d_])[-_]\d{5,}(?:\.[a-z]+)?$")
 # Section names run to a few words; a longer term is a tag sentence or a headline and must match whole.
 _MAX_SECTION_WORDS = 4
 # Words that only say "news": "أخبار الرياضة", "Sport News" and "sports-news" are the sport section.
@@ -116,6 +118,7 @@ class Categoriser:
         keys = tuple(filter(None, map(_term_key, segments)))
         found = [slug for prefix, slug in self._paths if keys[: len(prefix)] == prefix]
         for segment in segments:
+            segment = _ARTICLE_ID.sub("", segment)
             key = _term_key(segment)
             # A headline slug names a section only whole: "sport-minister-resigns" is politics' news.
             if not _is_article_slug(key):

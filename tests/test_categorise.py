@@ -147,6 +147,9 @@ def test_path_aliases_are_not_free_text_names(categoriser: Categoriser) -> None:
         ("https://example.com/economy-business/12345", ["economy"]),
         ("https://example.com/%D8%A7%D9%84%D8%B1%D9%8A%D8%A7%D8%B6%D9%8A%D8%A9/12345", ["sport"]),  # الرياضية
         ("https://example.com/رياضة-عربية/12345", ["sport"]),
+        ("https://www.bbc.co.uk/arabic/sports-43101640", ["sport"]),  # a section, then the article's number
+        ("https://www.bbc.co.uk/arabic/art-and-culture-45429235", ["culture"]),
+        ("https://example.com/news/2021-09-14-12345", []),
         ("https://example.com/2021/09/الاقتصاد-يتعافى-والرياضة-تنتظر/", []),  # a headline slug
         ("/category/sport/x", ["sport"]),
         ("https://example.com/2021/09/14/12345", []),
