@@ -105,7 +105,9 @@ class Categoriser:
             return [self._names[key]]
         if len(key.split()) > _MAX_SECTION_WORDS:
             return []
-        return _unique(slug for part in parts if (slug := self._part_slug(part)))
+        # An alert rings every reader's phone: only a breaking name given whole files an item there.
+        loose = (self._part_slug(part) for part in parts)
+        return _unique(slug for slug in loose if slug and slug not in self._breaking)
 
     def _part_slug(self, part: list[str]) -> str | None:
         """The slug one name of a compound names, through its "news" words, qualifier or nisba ending."""

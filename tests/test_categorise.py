@@ -122,6 +122,12 @@ def test_english_names_in_either_number(term: str, slug: str) -> None:
     assert Categoriser(specs).matches(term) == [slug]
 
 
+@pytest.mark.parametrize("term", ["Record Breaking", "Ice-breaking", "عاجل ومهم", "أخبار عاجل"])
+def test_only_a_whole_name_files_an_item_as_breaking(categoriser: Categoriser, term: str) -> None:
+    assert categoriser.matches(term) == []
+    assert categoriser.from_url(f"https://example.com/{term}/12345") == []
+
+
 def test_a_long_term_must_match_whole(categoriser: Categoriser) -> None:
     """A tag sentence or headline that merely mentions a section is not filed under it."""
     assert categoriser.matches("وزير الرياضة يلتقي رئيس الحكومة ووزير الاقتصاد") == []
