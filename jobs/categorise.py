@@ -90,9 +90,9 @@ class Categoriser:
             if (slug := next(filter(None, map(self.match, names)), None))
         }
 
-    def match(self, name: str) -> str | None:
+    def match(self, term: str) -> str | None:
         """The slug a name given whole names, if any: a reader's "/subscribe رياضة اقتصاد" is two names."""
-        return self._names.get(_term_key(name))
+        return self._names.get(_term_key(term))
 
     def matches(self, term: str) -> list[str]:
         """Every slug a site's term (feed category, breadcrumb, article:section, path segment) names.
