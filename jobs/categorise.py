@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import unquote, urlsplit
 
 from jobs.arabic import strip_article, words
@@ -17,6 +17,26 @@ _CONJUNCTION = "و"
 _MIN_LETTERS_AFTER_CONJUNCTION = 3
 # Category slugs run to two words ("arab-world"); an article's own slug is a headline and runs longer.
 _ARTICLE_SLUG_MIN_WORDS = 3
+# BBC Arabic files an article as "/arabic/sports-43101640": its section, then its number.
+_ARTICLE_ID = re.compile(r"(?<=[^\W\d_])[-_]\d{5,}(?:\.[a-z]+)?$")
+# Section names run to a few words; a longer term is a tag sentence or a headline and must match whole.
+_MAX_SECTION_WORDS = 4
+# Words that only say "news": "أخبار الرياضة", "Sport News" and "sports-news" are the sport section.
+_NEWS_WORDS = frozenset({"اخبار", "خبر", "news"})
+# A two-word section is a noun and its qualifier ("رياضة عربية", "World Sport"): the noun names it.
+_HEAD_AND_QUALIFIER_WORDS = 2
+# The nisba ending makes a noun's adjective: "الرياضية" is sport's section, "سياسية" politics'.
+_NISBA_ENDINGS = ("يه", "ي")
+# "فني" (artistic) is the shortest nisba whose noun ("فن") is a section name.
+_MIN_NISBA_STEM = 2
+# "arts" is the shortest plural that names a section ("art"); shorter words ending in "s" are not plurals.
+_MIN_ENGLISH_PLURAL = 3
+# Hamza seats vary by country ("شؤون"/"شئون"); keys carry the bare hamza.
+_HAMZA_SEATS = str.maketrans({"ؤ": "ء", "ئ": "ء"})
+# Which word of a two-word name is its noun depends on the script (see _spellings).
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a]")
+# Emoji variation selectors ("⚡️") are marks, so they would cling to the word after the emoji.
+_VARIATION_SELECTORS = re.compile(r"[\ufe00-\ufe0f]")
 
 # Names a configuration might give each classifier label's category, most specific first: a label reaches
 # the first configured slug one of them matches, and labels that reach none are never guessed.
@@ -71,16 +91,42 @@ class Categoriser:
         }
 
     def match(self, term: str) -> str | None:
-        """The slug a free-text term (feed category, breadcrumb, article:section) names, if any."""
+        """The slug a name given whole names, if any: a reader's "/subscribe رياضة اقتصاد" is two names."""
         return self._names.get(_term_key(term))
+
+    def matches(self, term: str) -> list[str]:
+        """Every slug a site's term (feed category, breadcrumb, article:section, path segment) names.
+
+        Sites dress section names up: "أخبار الرياضة", "الرياضية", "رياضة عربية", "الاقتصاد والأعمال".
+        """
+        parts = _term_parts(term)
+        key = " ".join(word for part in parts for word in part)
+        if key in self._names:
+            return [self._names[key]]
+        if len(key.split()) > _MAX_SECTION_WORDS:
+            return []
+        # An alert rings every reader's phone: only a breaking name given whole files an item there.
+        loose = (self._part_slug(part) for part in parts)
+        return _unique(slug for slug in loose if slug and slug not in self._breaking)
+
+    def _part_slug(self, part: list[str]) -> str | None:
+        """The slug one name of a compound names, through its "news" words, qualifier or nisba ending."""
+        topical = [word for word in part if word not in _NEWS_WORDS] or part
+        return next(filter(None, map(self._names.get, _spellings(topical))), None)
 
     def from_url(self, url: str) -> list[str]:
         """Slugs named by the URL path: configured path prefixes first, then single segments."""
-        keys = _path_keys(url)
+        segments = _path_segments(url)
+        keys = tuple(filter(None, map(_term_key, segments)))
         found = [slug for prefix, slug in self._paths if keys[: len(prefix)] == prefix]
-        if keys and _is_article_slug(keys[-1]) and keys[-1] not in self._names:
-            keys = keys[:-1]
-        found.extend(self._names[key] for key in keys if key in self._names)
+        for segment in segments:
+            segment = _ARTICLE_ID.sub("", segment)
+            key = _term_key(segment)
+            # A headline slug names a section only whole: "sport-minister-resigns" is politics' news.
+            if not _is_article_slug(key):
+                found.extend(self.matches(segment))
+            elif key in self._names:
+                found.append(self._names[key])
         return _unique(found)
 
     def categorise(
@@ -92,15 +138,23 @@ class Categoriser:
         text: str = "",
         title: str = "",
     ) -> tuple[str, ...]:
-        """Slugs in order of trust: the source's terms, the URL, the article's text, else the default."""
-        found = [slug for slug in map(self.match, terms) if slug]
+        """Slugs in order of trust: the source's terms, the URL, the article's text, else the default.
+
+        A breaking category says how urgent an item is, not what it is about: an item filed only under
+        "خبر عاجل" still gets its topic from the text or the source's default.
+        """
+        found = [slug for term in terms for slug in self.matches(term)]
         if url:
             found.extend(self.from_url(url))
-        if not found and (text or title):
+        if not self._has_topic(found) and (text or title):
             found.extend(self.classify(text, title))
-        if not found and default:
+        if not self._has_topic(found) and default:
             found.append(default)
         return tuple(_unique(found))
+
+    def _has_topic(self, slugs: list[str]) -> bool:
+        """Whether any slug says what the item is about rather than only that it is urgent."""
+        return any(slug not in self._breaking for slug in slugs)
 
     def classify(self, text: str, title: str = "") -> list[str]:
         """The configured slugs the text classifier is confident of, or nothing (the caller's default)."""
@@ -119,16 +173,51 @@ class Categoriser:
 
 def _term_key(text: str) -> str:
     """Normalised words without articles or "and" connectors, so site spelling variants share a key."""
-    keys: list[str] = []
-    for word in words(text):
+    return " ".join(word for part in _term_parts(text) for word in part)
+
+
+def _term_parts(text: str) -> list[list[str]]:
+    """The key words of each name an "and" joins: "الاقتصاد والأعمال" is two names, "Arts & Culture" too."""
+    parts: list[list[str]] = [[]]
+    for word in words(text.replace("&", " and ")):
         if word in _CONNECTORS:
+            parts.append([])
             continue
-        word = strip_article(word)
         rest = word[len(_CONJUNCTION) :]
-        if keys and word.startswith(_CONJUNCTION) and len(rest) >= _MIN_LETTERS_AFTER_CONJUNCTION:
-            word = strip_article(rest)
-        keys.append(word)
-    return " ".join(keys)
+        # "والاقتصاد" is "and" + "the economy": the conjunction comes off before the article.
+        if parts[-1] and word.startswith(_CONJUNCTION) and len(rest) >= _MIN_LETTERS_AFTER_CONJUNCTION:
+            parts.append([])
+            word = rest
+        parts[-1].append(strip_article(word).translate(_HAMZA_SEATS))
+    return [part for part in parts if part]
+
+
+def _spellings(part: list[str]) -> Iterator[str]:
+    """The keys a short name may be configured under: itself, its head noun, the noun of its nisba."""
+    yield " ".join(part)
+    if len(part) == _HEAD_AND_QUALIFIER_WORDS:
+        # Arabic puts the noun first ("رياضة عربية"), English last ("World Sport").
+        part = part[:1] if _ARABIC_LETTER.match(part[0]) else part[1:]
+        yield part[0]
+    if len(part) == 1:
+        yield from _nisba_nouns(part[0]) if _ARABIC_LETTER.match(part[0]) else _english_numbers(part[0])
+
+
+def _nisba_nouns(word: str) -> Iterator[str]:
+    """The noun and adjective a nisba adjective comes from: "رياضيه" gives "رياضه", "رياض", "رياضي"."""
+    for ending in _NISBA_ENDINGS:
+        stem = word[: -len(ending)]
+        if word.endswith(ending) and len(stem) >= _MIN_NISBA_STEM:
+            yield from (stem + "ه", stem, stem + "ي")
+            return
+
+
+def _english_numbers(word: str) -> Iterator[str]:
+    """The other grammatical number of an English name: "Sports" meets "sport", "tech" meets "techs"."""
+    if word.endswith("s") and len(word) > _MIN_ENGLISH_PLURAL:
+        yield word[:-1]
+    else:
+        yield word + "s"
 
 
 def _looks_like_path(name: str) -> bool:
@@ -138,12 +227,16 @@ def _looks_like_path(name: str) -> bool:
 
 def _path_keys(url: str) -> tuple[str, ...]:
     """The term key of each non-empty, percent-decoded path segment."""
+    return tuple(filter(None, map(_term_key, _path_segments(url))))
+
+
+def _path_segments(url: str) -> list[str]:
+    """The percent-decoded segments of the URL's path."""
     try:
         path = urlsplit(url.strip()).path
     except ValueError:
-        return ()
-    keys = (_term_key(unquote(segment)) for segment in path.split("/"))
-    return tuple(key for key in keys if key)
+        return []
+    return [unquote(segment) for segment in path.split("/")]
 
 
 def _is_article_slug(key: str) -> bool:
@@ -153,7 +246,7 @@ def _is_article_slug(key: str) -> bool:
 
 def _title_says_breaking(title: str) -> bool:
     """Headlines marked "عاجل" / "خبر عاجل" / "BREAKING:" however they are punctuated or stretched."""
-    head = tuple(words(title))
+    head = tuple(words(_VARIATION_SELECTORS.sub("", title)))
     if any(head[: len(opener)] == opener for opener in _ARABIC_BREAKING_OPENERS):
         return True
     return _ENGLISH_BREAKING.match(title) is not None
