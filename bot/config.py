@@ -227,6 +227,9 @@ class Source(_Strict):
     kind: Literal["feed", "html", "ticker", "sitemap"]
     url: str = Field(pattern=r"^https?://")
     interval: Duration = timedelta(minutes=5)
+    # Filed under these whatever its pages say (a site's sport listing is sport); the first trust.
+    categories: tuple[str, ...] = ()
+    # The topic of an item whose feed, breadcrumbs, URL and words name none.
     category: str | None = None
     link_selector: str | None = None
     title_selector: str | None = None
@@ -287,6 +290,9 @@ class Config(_Strict):
         for i, source in enumerate(self.sources):
             if source.category is not None and source.category not in slugs:
                 raise _UnknownCategory(f"sources[{i}].category", source.category, slugs)
+            for slug in source.categories:
+                if slug not in slugs:
+                    raise _UnknownCategory(f"sources[{i}].categories", slug, slugs)
         for i, channel in enumerate(self.channels):
             for slug in channel.categories:
                 if slug not in slugs:

@@ -453,7 +453,9 @@ class Poller:
         body = article.text if article else candidate.summary
         title = (article.title if article else "") or candidate.title
         # The classifier's input when nothing else says; it was trained with the title weighted.
-        categories = self._categoriser.categorise(terms, url, source.category, text=body, title=title)
+        categories = self._categoriser.categorise(
+            terms, url, source.category, text=body, title=title, given=source.categories
+        )
         if candidate.is_ticker:
             categories = (*self._breaking_slugs(), *categories)
         ranked = rank(body, title)  # segmented and scored once, selected for each budget

@@ -137,13 +137,14 @@ class Categoriser:
         *,
         text: str = "",
         title: str = "",
+        given: Sequence[str] = (),
     ) -> tuple[str, ...]:
-        """Slugs in order of trust: the source's terms, the URL, the article's text, else the default.
+        """Slugs in order of trust: the source's own, its terms, the URL, the text, else the default.
 
         A breaking category says how urgent an item is, not what it is about: an item filed only under
         "خبر عاجل" still gets its topic from the text or the source's default.
         """
-        found = [slug for term in terms for slug in self.matches(term)]
+        found = [*given, *(slug for term in terms for slug in self.matches(term))]
         if url:
             found.extend(self.from_url(url))
         if not self._has_topic(found) and (text or title):

@@ -67,6 +67,14 @@ def test_unknown_category_in_channel_lists_valid_ones(tmp_path: Path) -> None:
     assert "channels[0].categories" in message and "'football'" in message and "sport" in message
 
 
+def test_unknown_category_of_a_source_names_its_key(tmp_path: Path) -> None:
+    source = (
+        '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://a.example/feed"\ncategories = ["football"]\n'
+    )
+    message = error_for(tmp_path, MINIMAL + source)
+    assert "sources[0].categories" in message and "'football'" in message and "sport" in message
+
+
 def test_misspelt_key_is_reported_as_unknown(tmp_path: Path) -> None:
     message = error_for(tmp_path, MINIMAL + '[telegram]\ntoken_evn = "X"\n')
     assert "telegram.token_evn: unknown key" in message

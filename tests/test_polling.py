@@ -24,7 +24,7 @@ from bot.standins.telegram_api import FakeBotAPI
 from bot.store import LEGACY_STORY_STATE, Store
 from jobs.canonical import canonical_url
 from jobs.fetch import new_client
-from jobs.records import Candidate
+from jobs.records import Article, Candidate
 from tests.opshelp import fail_on_call, poll_config
 
 READER = 3003
@@ -207,6 +207,30 @@ async def test_the_classifier_fallback_reads_the_title(tmp_path: Path) -> None:
         poller = Poller(config, Store(config.storage.path), client, lambda: None)
         item = poller._item(config.sources[0], candidate, None)
     assert item.categories == ("sport",)
+
+
+async def test_a_sections_listing_files_every_item_under_its_section_and_what_the_page_adds(
+    tmp_path: Path,
+) -> None:
+    """An operator who points a source at the site's sport listing wants all of it in sport, as the issue
+    trusts the source's own category first; a politics breadcrumb on one of its pages adds politics."""
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "nashra.json")},
+            "categories": DEMO_CATEGORIES,
+            "sources": [
+                {"name": "sport", "kind": "feed", "url": "http://127.0.0.1:9/sport/", "categories": ["sport"]}
+            ],
+        }
+    )
+    minister = Candidate(source="sport", title="استقالة وزير الشباب بعد جلسة برلمانية عاصفة")
+    page = Article(
+        "http://127.0.0.1:9/a/1", minister.title, "ناقش البرلمان اليوم الاستقالة.", categories=("سياسة",)
+    )
+    async with new_client() as client:
+        poller = Poller(config, Store(config.storage.path), client, lambda: None)
+        assert poller._item(config.sources[0], minister, page).categories == ("sport", "politics")
+        assert poller._item(config.sources[0], minister, None).categories == ("sport",)
 
 
 async def test_a_new_story_journals_one_record_with_the_polls_seen_marks(
