@@ -284,7 +284,8 @@ def _select(
 
     News is written lead-first. A sentence that does not fit ends the summary, since jumping past it reads as
     a non sequitur; so does a near-repeat, since wire copy restates the lead where the background begins.
-    Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md).
+    Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md). A
+    question ends it too: it is an interviewer's next one or a teaser, and its answer would not follow.
     """
     chosen = [best]
     used_chars, used_words = len(best.text), len(best.text.split())
@@ -296,6 +297,7 @@ def _select(
             chars > budget
             or (max_words is not None and words > max_words)
             or _overlap(sentence, chosen) > _REPEATS
+            or _is_question(sentence.text)
         ):
             break
         chosen.append(sentence)

@@ -259,6 +259,9 @@ def test_an_opening_question_gives_way_to_the_news() -> None:
     assert summarise(text, 10_000, max_sentences=1) == answer
     assert summarise("هل تنجح القمة؟ لا أحد يعرف", 10_000, max_sentences=1) == "لا أحد يعرف"
     assert summarise("هل تنجح القمة؟", 10_000) == "هل تنجح القمة؟"  # a question alone is all there is
+    # In an interview the next question opens another exchange: the summary ends before it.
+    question = "* وما هو البديل الذي تطرحونه؟"
+    assert summarise(f"{answer}\n{question}\n- {SECOND}", 10_000) == answer
 
 
 def test_a_summary_never_leaves_a_quote_open() -> None:
