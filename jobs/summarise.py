@@ -37,6 +37,8 @@ _ARABIC_INITIALS = frozenset({
 # An initial is a short word: longer ones are spared the normalise() call.
 _MAX_INITIAL_CHARS = 6
 _DOUBLE_QUOTES = re.compile('["“”]')
+# An English sentence starts with a capital: "'Is it over?' she asked." is one sentence.
+_LOWER_NEXT = re.compile(r"\s+[a-z]")
 _OPENING_PUNCTUATION = "\"'“‘«‹([{"
 
 # Sentences that are site furniture rather than news, as regexes over normalise()d text.
@@ -51,12 +53,19 @@ BOILERPLATE = (
     re.compile(r"^leave a (comment|reply)\b|^your email address will not be published\b"),
     re.compile(r"\brequired fields are marked\b|^click here\b"),
     # Share, follow, subscribe and app prompts, the site's own voice rather than the story's.
-    re.compile(r"^(تابعونا|تابعنا|تابعوا) (علي|عبر|في)\b|^follow us\b"),
+    re.compile(
+        r"\b(تابعونا|تابعنا|تابعوا|تابع) (علي|عبر) (فيسبوك|فيس بوك|تويتر|اكس|انستغرام|انستجرام|يوتيوب|تلغرام"
+        r"|تيليغرام|واتساب|جوجل|صفحتنا|صفحتها|حسابنا|حساباتنا|قناتنا|قناه|منصات|مواقع التواصل)"
+        r"|\bfollow us (on|at)\b|^follow us$"
+    ),
     re.compile(r"^(اشترك|اشتركوا|للاشتراك) (في|ب) (النشره|نشرتنا|قناتنا|قناه|خدمه)"),
     re.compile(r"^(sign up|subscribe)( now| today)? (for|to)\b"),
     re.compile(r"^(حمل|حملوا|نزل|نزلوا) تطبيق|^(download|get) (our|the) (\w+ )?app\b"),
     re.compile(r"^(شارك|شاركوا) (هذا|المقال|الخبر|الموضوع)\b|^share (this|on)\b|^share$"),
-    re.compile(r"^related (topics|coverage|stories|articles|content|news)$"),
+    re.compile(r"^related (topics|coverage|stories|articles|content|news)$|^more on this story$"),
+    re.compile(r"^listen to this article\b|\boriginally (published|appeared) (on|in)\b"),
+    # BBC-style photo labels, whatever follows: "مصدر الصورة Getty Images", "Image caption, ...".
+    re.compile(r"^(مصدر الصوره|تعليق علي الصوره|(image|media|photo|video) (source|caption|credit))\b"),
     # Copyright lines and wire sign-offs ("Reporting by ...; Editing by ...").
     re.compile(r"\bجميع الحقوق محفوظه\b|\ball rights reserved\b|^copyright \d"),
     re.compile(r"^(additional )?(reporting|writing|editing) by\b"),
@@ -80,7 +89,7 @@ _CREDIT_NAMES = frozenset({
     "getty", "images", "afp", "reuters", "ap", "epa", "efe", "pa", "media", "photo", "photos", "via",
     "shutterstock", "alamy", "xinhua", "anadolu", "رويترز", "ا", "ف", "ب", "د", "فرانس", "برس",
     "اسوشيتد", "سانا", "واس", "وام", "بترا", "قنا", "كونا", "الاناضول", "سبوتنيك", "شينخوا", "وكالات",
-    "الوكالات", "ارشيفيه", "ارشيف",
+    "الوكالات", "ارشيفيه", "ارشيف", "cnn", "bbc",
 })  # fmt: skip
 # A dated line ("Published 9 January 2025", "آخر تحديث: 12 مارس 2024") is page furniture when this short.
 _STAMP = re.compile(
@@ -134,7 +143,7 @@ def _split_line(line: str) -> list[str]:
 
 def _ends_sentence(line: str, end: re.Match[str]) -> bool:
     """True when the end marks close a sentence rather than an ellipsis, an abbreviation or a quoted one."""
-    if _inside_quote(line, end.end()):
+    if _inside_quote(line, end.end()) or _LOWER_NEXT.match(line, end.end()):
         return False
     marks = end.group("marks")
     if _STRONG_ENDS.intersection(marks):
@@ -165,7 +174,7 @@ def _inside_quote(line: str, position: int) -> bool:
 def is_boilerplate(sentence: str) -> bool:
     """True for "read more", share, comment-form, photo-credit, byline and tag lines: never in a summary."""
     key = normalise(sentence)
-    if any(pattern.search(key) for pattern in BOILERPLATE):
+    if sentence.startswith("©") or any(pattern.search(key) for pattern in BOILERPLATE):
         return True
     if _ENGLISH_BYLINE.match(sentence):
         return True

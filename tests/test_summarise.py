@@ -97,6 +97,10 @@ def test_closing_quotes_and_brackets_stay_with_their_sentence(text: str, expecte
         ("قالوا ثقوا بي. ثم رحلوا.", ["قالوا ثقوا بي.", "ثم رحلوا."]),
         ("سافر إلى دبي. ثم عاد.", ["سافر إلى دبي.", "ثم عاد."]),
         ('He said "yes." Then he left.', ['He said "yes."', "Then he left."]),
+        (
+            "'Is this the end?' she asked. Nobody answered.",
+            ["'Is this the end?' she asked.", "Nobody answered."],
+        ),
     ],
 )
 def test_words_that_look_like_abbreviations_still_end_sentences(text: str, expected: list[str]) -> None:
@@ -153,6 +157,15 @@ def test_sentence_after_a_number_still_splits() -> None:
         "Published 9 January 2025",
         "آخر تحديث: 12 مارس 2024",
         "Related Topics",
+        "More on this story",
+        "Listen to this article",
+        "This article was originally published on The Conversation.",
+        "مصدر الصورة Getty Images",
+        "تعليق على الصورة، صورة أرشيفية للرئيس في القصر",
+        "Image source, Getty Images",
+        "(CNN)",
+        "© 2025 Reuters",
+        "للمزيد من الأخبار تابعونا على تويتر",
     ],
 )
 def test_boilerplate_is_recognised(sentence: str) -> None:
@@ -178,6 +191,10 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
         "Tags on the luggage showed it had come from Rome.",
         "Updated guidance was issued on 3 May.",
         "نشر الجيش 300 جندي.",
+        "تابعنا على مدى أسابيع تطورات الأزمة في الجنوب.",
+        "وقال إن عناصر الأمن تابعونا حتى المنزل.",
+        "Photo sources close to the family said he was well.",
+        "Follow us, the protesters chanted outside the palace.",
     ],
 )
 def test_news_is_not_boilerplate(sentence: str) -> None:
