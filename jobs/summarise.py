@@ -75,9 +75,10 @@ BOILERPLATE = (
 _CREDIT = re.compile(r"^(الصوره|صوره|تصوير|photo|image|credit|photograph|بقلم|كتب|كتبت|اعداد)\b")
 _MAX_CREDIT_WORDS = 6
 # Labels that are furniture when a colon follows them: an interview's byline ("حوار: آسيا العتروس"), a
-# source line, a tags list, a photo caption. Without the colon "تقرير" and "source" open news.
+# book's author and publisher, a source line, a tags list, a photo caption. Without the colon "تقرير" and
+# "source" open news.
 _LABEL = re.compile(
-    r"^(حوار|تقرير|متابعه|تحرير|ترجمه|المصدر|المصادر|source|sources|interview"
+    r"^(حوار|تقرير|متابعه|تحرير|ترجمه|تاليف|الناشر|المصدر|المصادر|source|sources|interview"
     r"|الوسوم|وسوم|كلمات دلاليه|الكلمات الدلاليه|الكلمات المفتاحيه|tags?|topics|keywords"
     r"|(image|photo|picture) (caption|credit|source)|caption)$"
 )
@@ -205,6 +206,14 @@ _SPEECH_OPENERS = frozenset({
     "وقالت", "واضافت", "واكدت", "وتابعت", "said", "added",
 })  # fmt: skip
 _QUESTION_ENDS = ("?", "؟")
+# The words a question opens with, normalise()d; a sentence that opens otherwise reports one.
+_ASKING = frozenset({
+    "ما", "ماذا", "لماذا", "لما", "هل", "كيف", "متي", "اين", "من", "مالذي", "كم", "اي", "الي", "أ",
+    "what", "why", "how", "who", "whom", "whose", "when", "where", "which", "is", "are", "was", "were",
+    "do", "does", "did", "will", "would", "can", "could", "should", "has", "have", "had",
+})  # fmt: skip
+# An interview marks the interviewer's questions ("* وما البديل؟", "س: ...", "Q: ...").
+_INTERVIEW_QUESTION = re.compile(r"^(?:[*•■▪►]|(?:س|سؤال|Q)\s*[:：-]).*[?؟][\"'”’»)]*$")
 _CLOSING_QUOTES = "\"'”’»›)"
 _QUOTE = re.compile('[«»"“”]')
 _DIGIT = re.compile(r"\d")
@@ -255,8 +264,11 @@ def summarise(
     scored = rank(text, title) if ranked is None else ranked
     if not scored:
         return ""
-    # A question opens a feature or an interview ("ما الذي يحدث في السودان؟"); the news is a statement.
-    best = max(scored, key=lambda sentence: (not _is_question(sentence.text), sentence.score))
+    best = max(scored, key=lambda sentence: sentence.score)
+    if _is_question(best.text):
+        # A question opens a feature or an interview ("ما الذي يحدث في السودان؟"); the statement after it
+        # says what the piece is about.
+        best = next((s for s in scored[best.index + 1 :] if not _is_question(s.text)), best)
     if not _fits(best.text, budget, max_words):
         # The point of the article is in its best sentence: a cut of it beats a lesser sentence whole.
         return _cut(best.text, budget, max_words)
@@ -266,8 +278,12 @@ def summarise(
 
 
 def _is_question(sentence: str) -> bool:
-    """True for a sentence that asks, quoted or not."""
-    return sentence.rstrip(_CLOSING_QUOTES).endswith(_QUESTION_ENDS)
+    """True for a sentence that asks ("ما الذي يحدث في السودان؟"), not one that reports a question."""
+    if not sentence.rstrip(_CLOSING_QUOTES).endswith(_QUESTION_ENDS):
+        return False
+    words = normalise(sentence).split()
+    first = words[0] if words else ""
+    return first in _ASKING or (first[:1] in "وف" and first[1:] in _ASKING)
 
 
 def _fits(text: str, budget: int, max_words: int | None) -> bool:
@@ -293,8 +309,8 @@ def _select(
 
     News is written lead-first. A sentence that does not fit ends the summary, since jumping past it reads as
     a non sequitur; so does a near-repeat, since wire copy restates the lead where the background begins.
-    Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md). A
-    question ends it too: it is an interviewer's next one or a teaser, and its answer would not follow.
+    Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md). An
+    interviewer's next question ends it too: it opens another exchange, whose answer would not fit.
     """
     chosen = [best]
     used_chars, used_words = len(best.text), len(best.text.split())
@@ -306,7 +322,7 @@ def _select(
             chars > budget
             or (max_words is not None and words > max_words)
             or _overlap(sentence, chosen) > _REPEATS
-            or _is_question(sentence.text)
+            or _INTERVIEW_QUESTION.match(sentence.text) is not None
         ):
             break
         chosen.append(sentence)

@@ -134,6 +134,7 @@ def test_sentence_after_a_number_still_splits() -> None:
         "كتب: محمد أحمد",
         "By Jane Doe and John O'Neil",
         "حوار: آسيا العتروس",
+        "تأليف: سامي العلي الناشر: دار المدى، 2017م",
         "المصدر: وكالات",
         "Image caption: Crowds outside the court on Monday evening after the verdict",
         "Getty Images",
@@ -276,6 +277,12 @@ def test_an_opening_question_gives_way_to_the_news() -> None:
     assert summarise(text, 10_000, max_sentences=1) == answer
     assert summarise("هل تنجح القمة؟ لا أحد يعرف", 10_000, max_sentences=1) == "لا أحد يعرف"
     assert summarise("هل تنجح القمة؟", 10_000) == "هل تنجح القمة؟"  # a question alone is all there is
+    # A sentence that reports a question is a statement, and may lead.
+    reported = "وضع الكاتب هذا الكتاب في محاولة منه للإجابة عن سؤال بسيط: لماذا كرة القدم؟"
+    assert summarise(f"{reported} {SECOND}", 10_000, max_sentences=1) == reported
+    # The statement right after the opening question, not one further down the piece.
+    later = "ويتضمن الكتاب دراسات عن الشعر والقصة والرواية المكتوبة بالعربية والفرنسية في الحقبة الحديثة."
+    assert summarise(f"لماذا كرة القدم؟\n{reported}\n{SECOND}\n{later}", 10_000, max_sentences=1) == reported
     # In an interview the next question opens another exchange: the summary ends before it.
     question = "* وما هو البديل الذي تطرحونه؟"
     assert summarise(f"{answer}\n{question}\n- {SECOND}", 10_000) == answer
