@@ -424,12 +424,18 @@ def _model() -> tuple[float, ...]:
 
 
 def news_sentences(text: str) -> list[str]:
-    """Sentences minus boilerplate, crossheads and datelines; "اقرأ أيضاً:" alone takes its headline too."""
+    """Sentences minus boilerplate, crossheads and datelines; "اقرأ أيضاً:" alone takes its headline too.
+
+    A text of short unterminated lines only (a ticker's headline, a listing's teaser) is all headline, and
+    those lines are its sentences.
+    """
     kept: list[str] = []
+    headings: list[str] = []
     introduced = False
     for line in text.splitlines():
         sentences = _split_line(line)
         if len(sentences) == 1 and _is_heading(sentences[0]):
+            headings.append(sentences[0])
             introduced = False
             continue
         for sentence in sentences:
@@ -438,10 +444,19 @@ def news_sentences(text: str) -> list[str]:
             elif is_boilerplate(sentence):
                 introduced = sentence.endswith(":")
             else:
-                news = _without_dateline(sentence)
-                if any(ch.isalnum() for ch in news):
-                    kept.append(news)
+                _keep(kept, sentence)
+    if not kept:
+        for heading in headings:
+            if not is_boilerplate(heading):
+                _keep(kept, heading)
     return kept
+
+
+def _keep(kept: list[str], sentence: str) -> None:
+    """Add the sentence without its dateline, unless the dateline was all there was."""
+    news = _without_dateline(sentence)
+    if any(ch.isalnum() for ch in news):
+        kept.append(news)
 
 
 def _is_heading(line: str) -> bool:

@@ -271,6 +271,12 @@ def test_a_crosshead_is_not_part_of_a_summary() -> None:
     assert summarise(f"انتكاسة جديدة\n{LEAD}", 10_000, max_sentences=1) == LEAD
 
 
+def test_a_text_that_is_only_a_headline_is_its_own_summary() -> None:
+    # A ticker item or a listing teaser has no sentence, only a headline line: it is not a crosshead.
+    assert summarise("انفجار يهز مرفأ بيروت", 600) == "انفجار يهز مرفأ بيروت"
+    assert summarise("Explosion rocks Beirut port\nGetty Images", 600) == "Explosion rocks Beirut port"
+
+
 def test_an_opening_question_gives_way_to_the_news() -> None:
     answer = "قال الناشط إن كل الشروط متوفرة لثورة سلمية في البلاد ولا حاجة لاستيراد شيء."
     text = f"حوار: آسيا العتروس\nما الذي يحدث في السودان؟ وإلى أين يتجه البلد؟\n{answer}"
