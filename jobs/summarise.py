@@ -29,10 +29,10 @@ _ABBREVIATIONS = frozenset({
 # Abbreviations that stand before a number ("No. 10", "Vol. 2"); before a word, "No." is the answer.
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "pp", "fig"})
 # Latin initials as Arabic spells them ("جون إف. كينيدي", "جي. كي. رولينغ"), normalise()d. Left out are
-# the ones that are also Arabic words a sentence can end on: في, أو, إن, بي, أم.
+# the ones that are also words a sentence can end on: في, أو, إن, بي, أم, and Egyptian دي, إيه in quotes.
 _ARABIC_INITIALS = frozenset({
-    "اف", "جي", "دي", "اس", "تي", "سي", "كيه", "ال", "ار", "اتش", "جيه", "يو", "دبليو", "اكس",
-    "واي", "زد", "كيو", "اي", "كي", "ايه",
+    "اف", "جي", "اس", "تي", "سي", "كيه", "ال", "ار", "اتش", "جيه", "يو", "دبليو", "اكس", "واي",
+    "زد", "كيو", "اي", "كي",
 })  # fmt: skip
 # An initial is a short word: longer ones are spared the normalise() call.
 _MAX_INITIAL_CHARS = 6

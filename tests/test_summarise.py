@@ -96,6 +96,7 @@ def test_closing_quotes_and_brackets_stay_with_their_sentence(text: str, expecte
         ("The answer was no. Then he left.", ["The answer was no.", "Then he left."]),
         ("قالوا ثقوا بي. ثم رحلوا.", ["قالوا ثقوا بي.", "ثم رحلوا."]),
         ("سافر إلى دبي. ثم عاد.", ["سافر إلى دبي.", "ثم عاد."]),
+        ("وقال: مش هي دي. وانصرف.", ["وقال: مش هي دي.", "وانصرف."]),
         ('He said "yes." Then he left.', ['He said "yes."', "Then he left."]),
         (
             "'Is this the end?' she asked. Nobody answered.",
