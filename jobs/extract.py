@@ -7,7 +7,9 @@ reach a post (breaking-news tickers, share bars, related-post boxes, comment for
 from the tree before trafilatura sees it.
 
 The body comes from the tree once pruned; trafilatura's own metadata (its date-only fallback, its
-categories and tags) is read before, from the whole page, where htmldate finds more to go on.
+categories and tags) is read before, from the whole page, where htmldate finds more to go on. A
+standfirst the page prints as its schema.org Article's description leads the body: trafilatura may
+drop it or put it last, and it is the news itself.
 
 Dates: the first published stamp that carries a time zone wins (article:published_time, JSON-LD
 datePublished, itemprop=datePublished, other meta names, <time datetime>; ISO 8601, RFC 2822 or
