@@ -7,7 +7,9 @@ reach a post (breaking-news tickers, share bars, related-post boxes, comment for
 from the tree before trafilatura sees it.
 
 The body comes from the tree once pruned; trafilatura's own metadata (its date-only fallback, its
-categories and tags) is read before, from the whole page, where htmldate finds more to go on.
+categories and tags) is read before, from the whole page, where htmldate finds more to go on. A
+standfirst the page prints as its schema.org Article's description leads the body: trafilatura may
+drop it or put it last, and it is the news itself.
 
 Dates: the first published stamp that carries a time zone wins (article:published_time, JSON-LD
 datePublished, itemprop=datePublished, other meta names, <time datetime>; ISO 8601, RFC 2822 or
@@ -49,6 +51,16 @@ TITLE_FRAGMENT_WORDS = 3
 
 # Longer "authors" are sentences or lists caught by a byline pattern.
 MAX_AUTHOR_CHARS = 80
+
+# schema.org types whose printed "description" is the article's standfirst (Sputnik's lead paragraph sits
+# in one, outside articleBody, and trafilatura drops it).
+ARTICLE_TYPES = frozenset({
+    "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
+    "BackgroundNewsArticle", "BlogPosting", "Report",
+})  # fmt: skip
+# A standfirst is a sentence or a short paragraph: shorter is a label, longer a container.
+MIN_STANDFIRST_CHARS = 40
+MAX_STANDFIRST_CHARS = 600
 
 # Class/id words of a breadcrumb trail (Yoast "#breadcrumbs", Jannah "#breadcrumb", JNews "jeg_breadcrumbs").
 BREADCRUMB_WORDS = frozenset({"breadcrumb", "breadcrumbs", "crumbs"})
@@ -198,13 +210,14 @@ def extract_article(html: str, url: str) -> Article | None:
     # Metadata (htmldate's fallback, categories, tags) is read before the furniture is cut, and it
     # leaves the tree as it was; bare_extraction copies the tree it is given, so no copy is made here.
     metadata = trafilatura.extract_metadata(tree, url)
+    standfirst = _standfirst(tree)
     ticker_lines = _prune_furniture(tree)
     # favor_precision: on the corpus it dropped bylines and teaser-only front pages, and no gold text.
     extracted = trafilatura.bare_extraction(tree, url=url, include_comments=False, favor_precision=True)
     if extracted is None:
         return None
     title = _clean_title(_first(page.meta.get("og:title")) or metadata.title or page.title, page)
-    text = _clean_text(extracted.text or "", title, ticker_lines)
+    text = _with_standfirst(_clean_text(extracted.text or "", title, ticker_lines), standfirst, title)
     if len(text) < MIN_TEXT_CHARS:
         return None
     return Article(
@@ -390,6 +403,33 @@ def _clean_text(raw: str, title: str, ticker_lines: set[str]) -> str:
     while lines and SITE_NOTICE_LINE.search(_fold(lines[-1])):
         lines.pop()
     return "\n".join(lines)
+
+
+def _standfirst(tree: HtmlElement) -> str:
+    """The article's standfirst as the page prints it: a schema.org Article's description element."""
+    for element in tree.xpath('//body//*[@itemprop="description"]'):
+        if element.tag == "meta":
+            continue
+        scope = next((a for a in element.iterancestors() if a.get("itemscope") is not None), None)
+        kinds = (scope.get("itemtype") or "").split() if scope is not None else []
+        if not any(kind.rstrip("/").rsplit("/", 1)[-1] in ARTICLE_TYPES for kind in kinds):
+            continue
+        text = _squash(element.text_content())
+        if MIN_STANDFIRST_CHARS <= len(text) <= MAX_STANDFIRST_CHARS:
+            return text
+    return ""
+
+
+def _with_standfirst(text: str, standfirst: str, title: str) -> str:
+    """The body led by its standfirst, the news itself: trafilatura may drop it or put it after the body."""
+    key = _fold(standfirst)
+    if not key or key == _fold(title):
+        return text
+    lines = text.splitlines()
+    rest = [line for line in lines if _fold(line) != key]
+    if len(rest) == len(lines) and key in _fold(text):
+        return text  # it is inside a paragraph, which stays as the page wrote it
+    return "\n".join([standfirst, *rest])
 
 
 def _site_names(

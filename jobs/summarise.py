@@ -26,6 +26,19 @@ _ABBREVIATIONS = frozenset({
     "sen", "rep", "rev", "inc", "ltd", "co", "corp", "vs", "etc", "approx", "dept", "est",
     "jan", "feb", "aug", "sept", "oct", "nov", "dec",
 })  # fmt: skip
+# Abbreviations that stand before a number ("No. 10", "Vol. 2"); before a word, "No." is the answer.
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "pp", "fig"})
+# Latin initials as Arabic spells them ("جون إف. كينيدي", "جي. كي. رولينغ"), normalise()d. Left out are
+# the ones that are also words a sentence can end on: في, أو, إن, بي, أم, and Egyptian دي, إيه in quotes.
+_ARABIC_INITIALS = frozenset({
+    "اف", "جي", "اس", "تي", "سي", "كيه", "ال", "ار", "اتش", "جيه", "يو", "دبليو", "اكس", "واي",
+    "زد", "كيو", "اي", "كي",
+})  # fmt: skip
+# An initial is a short word: longer ones are spared the normalise() call.
+_MAX_INITIAL_CHARS = 6
+_DOUBLE_QUOTES = re.compile('["“”]')
+# An English sentence starts with a capital: "'Is it over?' she asked." is one sentence.
+_LOWER_NEXT = re.compile(r"\s+[a-z]")
 _OPENING_PUNCTUATION = "\"'“‘«‹([{"
 
 # Sentences that are site furniture rather than news, as regexes over normalise()d text.
@@ -39,23 +52,67 @@ BOILERPLATE = (
     re.compile(r"^(read|see) (more|also)\b|^also read\b"),
     re.compile(r"^leave a (comment|reply)\b|^your email address will not be published\b"),
     re.compile(r"\brequired fields are marked\b|^click here\b"),
+    # Share, follow, subscribe and app prompts, the site's own voice rather than the story's.
+    re.compile(
+        r"\b(تابعونا|تابعنا|تابعوا|تابع) (علي|عبر) (فيسبوك|فيس بوك|تويتر|اكس|انستغرام|انستجرام|يوتيوب|تلغرام"
+        r"|تيليغرام|واتساب|جوجل|صفحتنا|صفحتها|حسابنا|حساباتنا|قناتنا|قناه|منصات|مواقع التواصل)"
+        r"|\bfollow us (on|at)\b|^follow us$"
+    ),
+    re.compile(r"^(اشترك|اشتركوا|للاشتراك) (في|ب) (النشره|نشرتنا|قناتنا|قناه|خدمه)"),
+    re.compile(r"^(sign up|subscribe)( now| today)? (for|to)\b"),
+    re.compile(r"^(حمل|حملوا|نزل|نزلوا) تطبيق|^(download|get) (our|the) (\w+ )?app\b"),
+    re.compile(r"^(شارك|شاركوا) (هذا|المقال|الخبر|الموضوع)\b|^share (this|on)\b|^share$"),
+    re.compile(r"^related (topics|coverage|stories|articles|content|news)$|^more on this story$"),
+    re.compile(r"^listen to this article\b|\boriginally (published|appeared) (on|in)\b"),
+    # BBC-style photo labels, whatever follows: "مصدر الصورة Getty Images", "Image caption, ...".
+    re.compile(r"^(مصدر الصوره|تعليق علي الصوره|(image|media|photo|video) (source|caption|credit))\b"),
+    # Copyright lines and wire sign-offs ("Reporting by ...; Editing by ...").
+    re.compile(r"\bجميع الحقوق محفوظه\b|\ball rights reserved\b|^copyright \d"),
+    re.compile(r"^(additional )?(reporting|writing|editing) by\b"),
 )
 # Photo credits ("(صورة: رويترز)", "Photo: AFP") and Arabic bylines ("بقلم: سامي علي"): a credit word, then
 # a name or two, never a sentence.
 _CREDIT = re.compile(r"^(الصوره|صوره|تصوير|photo|image|credit|photograph|بقلم|كتب|كتبت|اعداد)\b")
 _MAX_CREDIT_WORDS = 6
+# Labels that are furniture when a colon follows them: an interview's byline ("حوار: آسيا العتروس"), a
+# book's author and publisher, a source line, a tags list, a photo caption. Without the colon "تقرير" and
+# "source" open news.
+_LABEL = re.compile(
+    r"^(حوار|تقرير|متابعه|تحرير|ترجمه|تاليف|الناشر|المصدر|المصادر|source|sources|interview"
+    r"|الوسوم|وسوم|كلمات دلاليه|الكلمات الدلاليه|الكلمات المفتاحيه|tags?|topics|keywords"
+    r"|(image|photo|picture) (caption|credit|source)|caption)$"
+)
+# A label is a word or three before the colon.
+_LABEL_REACH = 30
+# A line of agency and photo-library names alone ("Getty Images", "AFP/Getty Images", "--(بترا)") credits a
+# photo or signs off wire copy; its words, normalise()d.
+_CREDIT_NAMES = frozenset({
+    "getty", "images", "afp", "reuters", "ap", "epa", "efe", "pa", "media", "photo", "photos", "via",
+    "shutterstock", "alamy", "xinhua", "anadolu", "رويترز", "ا", "ف", "ب", "د", "فرانس", "برس",
+    "اسوشيتد", "سانا", "واس", "وام", "بترا", "قنا", "كونا", "الاناضول", "سبوتنيك", "شينخوا", "وكالات",
+    "الوكالات", "ارشيفيه", "ارشيف", "cnn", "bbc",
+})  # fmt: skip
+# A dated line ("Published 9 January 2025", "آخر تحديث: 12 مارس 2024") is page furniture when this short.
+_STAMP = re.compile(
+    r"^(?:(?:first )?published|(?:last )?updated)(?: on| at)? \d"
+    r"|^(?:نشر في|نشر بتاريخ|تاريخ النشر|اخر تحديث|تاريخ التحديث|تم النشر)\b"
+)
+_MAX_STAMP_WORDS = 8
 # An English byline is "By" and capitalised names only: "By noon, all had left." is news.
 _ENGLISH_BYLINE = re.compile(r"^By(?:\s+(?:and|[A-Z][\w.'’-]*)){1,6}$")
-# A wire dateline before the lead ("دمشق - سانا:", "القاهرة (رويترز) -", "LONDON (Reuters) -"): the agency
-# alone, or after a place of one to three words and a dash or bracket, then a dash or colon. Only a named
-# agency counts, so "قمة سورية - روسية" and "قال مسؤول لرويترز:" stay whole.
+# A wire dateline before the lead ("دمشق - سانا:", "القاهرة (رويترز) -", "LONDON (Reuters) -",
+# "دمشق، سوريا (CNN) --", "EDINBURGH, Oct. 21 (AP) —"): the agency alone, or after a place of one to four
+# words (and a date) and a dash or bracket, then a dash or colon. Only a named agency counts, so
+# "قمة سورية - روسية" and "قال مسؤول لرويترز:" stay whole. Arabic sites also write the town or the site's
+# own name before ":-" ("عمان :-", "المدينة نيوز :-"), a mark prose never uses.
 _AGENCY = (
     r"(?:رويترز|أ\s?ف\s?ب|فرانس\s?برس|أسوشيتد\s?برس|د\s?ب\s?أ|سانا|واس|وام|بترا|قنا|كونا|الأناضول|سبوتنيك"
-    r"|Reuters|AFP|AP)"
+    r"|سي\s?إن\s?إن|بي\s?بي\s?سي|Reuters|AFP|AP|CNN|BBC|UPI|DPA)"
 )
+_PLACE = r"(?:[^\W\d_]+[\s,،]+){0,3}[^\W\d_]+(?:[\s,،]+[^\W\d_]+\.?\s+\d{1,2})?"
 _DATELINE = re.compile(
-    rf"^(?:(?:[^\W\d_]+\s+){{0,2}}[^\W\d_]+\s*(?:[-–—ـ]\s*[(«]?|[(«])\s*|[(«]?){_AGENCY}"
-    r"\s*[)»]?\s*[-–—ـ:]\s*(?=\S)",
+    rf"^(?:(?:{_PLACE}\s*(?:[-–—ـ]+\s*[(«]?|[(«])\s*|[(«]?){_AGENCY}"
+    r"\s*[)»]?\s*[-–—ـ:]+|" + _PLACE + r"\s*:\s*-+)\s*(?=\S|$)",
     re.IGNORECASE,
 )
 # A dateline's closing dash or colon comes this early; the check spares most sentences the regex.
@@ -87,7 +144,7 @@ def _split_line(line: str) -> list[str]:
 
 def _ends_sentence(line: str, end: re.Match[str]) -> bool:
     """True when the end marks close a sentence rather than an ellipsis, an abbreviation or a quoted one."""
-    if _inside_quote(line, end.end()):
+    if _inside_quote(line, end.end()) or _LOWER_NEXT.match(line, end.end()):
         return False
     marks = end.group("marks")
     if _STRONG_ENDS.intersection(marks):
@@ -96,23 +153,41 @@ def _ends_sentence(line: str, end: re.Match[str]) -> bool:
         return False  # "..", "..." and "…" trail off mid-line; only a line end closes them
     words_before = line[: end.start()].split()
     previous = words_before[-1].lstrip(_OPENING_PUNCTUATION) if words_before else ""
-    return not (_INITIALS.fullmatch(previous) or previous.lower() in _ABBREVIATIONS)
+    if _INITIALS.fullmatch(previous) or previous.lower() in _ABBREVIATIONS:
+        return False
+    if previous.lower() in _NUMBER_ABBREVIATIONS and line[end.end() :].lstrip()[:1].isdigit():
+        return False
+    return not (len(previous) <= _MAX_INITIAL_CHARS and normalise(previous) in _ARABIC_INITIALS)
 
 
 def _inside_quote(line: str, position: int) -> bool:
-    """True inside «…» that closes later on the line: a quoted speech is one sentence of the article."""
-    before = line[:position]
-    return before.count("«") > before.count("»") and "»" in line[position:]
+    """True inside a quote that closes later on the line: a quoted speech is one sentence of the article.
+
+    «…» nest and close; double quotes are counted alike whichever way they curl, since keyboards (Arabic
+    ones especially) mix “ and ” up.
+    """
+    before, after = line[:position], line[position:]
+    if before.count("«") > before.count("»") and "»" in after:
+        return True
+    return len(_DOUBLE_QUOTES.findall(before)) % 2 == 1 and _DOUBLE_QUOTES.search(after) is not None
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """True for "read more", comment-form, photo-credit and byline lines that must never reach a summary."""
+    """True for "read more", share, comment-form, photo-credit, byline and tag lines: never in a summary."""
     key = normalise(sentence)
-    if any(pattern.search(key) for pattern in BOILERPLATE):
+    if sentence.startswith("©") or any(pattern.search(key) for pattern in BOILERPLATE):
         return True
     if _ENGLISH_BYLINE.match(sentence):
         return True
-    return _CREDIT.match(key) is not None and len(key.split()) <= _MAX_CREDIT_WORDS
+    words = key.split()
+    if words and all(word in _CREDIT_NAMES for word in words):
+        return True
+    label, colon, _ = sentence[:_LABEL_REACH].partition(":")
+    if colon and _LABEL.match(normalise(label)):
+        return True
+    if _STAMP.match(key) and _DIGIT.search(key) and len(words) <= _MAX_STAMP_WORDS:
+        return True
+    return _CREDIT.match(key) is not None and len(words) <= _MAX_CREDIT_WORDS
 
 
 # Telegram captions allow 1024 characters after entities; 600 leaves room for the title and the link.
@@ -130,10 +205,22 @@ _SPEECH_OPENERS = frozenset({
     "قال", "وقال", "اضاف", "واضاف", "وتابع", "واوضح", "واشار", "وذكر", "اكد", "واكد",
     "وقالت", "واضافت", "واكدت", "وتابعت", "said", "added",
 })  # fmt: skip
+_QUESTION_ENDS = ("?", "؟")
+# The words a question opens with, normalise()d; a sentence that opens otherwise reports one.
+_ASKING = frozenset({
+    "ما", "ماذا", "لماذا", "لما", "هل", "كيف", "متي", "اين", "من", "مالذي", "كم", "اي", "الي", "أ",
+    "what", "why", "how", "who", "whom", "whose", "when", "where", "which", "is", "are", "was", "were",
+    "do", "does", "did", "will", "would", "can", "could", "should", "has", "have", "had",
+})  # fmt: skip
+# An interview marks the interviewer's questions ("* وما البديل؟", "س: ...", "Q: ...").
+_INTERVIEW_QUESTION = re.compile(r"^(?:[*•■▪►]|(?:س|سؤال|Q)\s*[:：-]).*[?؟][\"'”’»)]*$")
+_CLOSING_QUOTES = "\"'”’»›)"
 _QUOTE = re.compile('[«»"“”]')
 _DIGIT = re.compile(r"\d")
 # A sentence shorter than this is a fragment (a dateline, a label), not a summary on its own.
 _SHORT_WORDS = 8
+# What ends a sentence or introduces what follows; a short line ending otherwise is a heading.
+_HEADING_ENDS = (".", "!", "?", "؟", "؛", "…", ":", '"', "”", "»", "'", "’", ")")
 # A sentence whose stems are mostly already in the summary repeats it (wire copy often restates the lead).
 _REPEATS = 0.6
 # Longer than a standfirst: reads as detail rather than the point.
@@ -178,12 +265,25 @@ def summarise(
     if not scored:
         return ""
     best = max(scored, key=lambda sentence: sentence.score)
+    if _is_question(best.text):
+        # A question opens a feature or an interview ("ما الذي يحدث في السودان؟"); the statement after it
+        # says what the piece is about.
+        best = next((s for s in scored[best.index + 1 :] if not _is_question(s.text)), best)
     if not _fits(best.text, budget, max_words):
         # The point of the article is in its best sentence: a cut of it beats a lesser sentence whole.
         return _cut(best.text, budget, max_words)
     return " ".join(
         sentence.text for sentence in sorted(_select(scored, best, budget, max_sentences, max_words))
     )
+
+
+def _is_question(sentence: str) -> bool:
+    """True for a sentence that asks ("ما الذي يحدث في السودان؟"), not one that reports a question."""
+    if not sentence.rstrip(_CLOSING_QUOTES).endswith(_QUESTION_ENDS):
+        return False
+    words = normalise(sentence).split()
+    first = words[0] if words else ""
+    return first in _ASKING or (first[:1] in "وف" and first[1:] in _ASKING)
 
 
 def _fits(text: str, budget: int, max_words: int | None) -> bool:
@@ -205,11 +305,12 @@ def score_sentences(sentences: Sequence[str], title: str = "") -> list[Sentence]
 def _select(
     scored: list[Sentence], best: Sentence, budget: int, max_sentences: int, max_words: int | None
 ) -> list[Sentence]:
-    """The best sentence, then the ones right after it while they fit and say something new.
+    """The best sentence, then the ones after it while they fit, say something new and close their quotes.
 
     News is written lead-first. A sentence that does not fit ends the summary, since jumping past it reads as
     a non sequitur; so does a near-repeat, since wire copy restates the lead where the background begins.
-    Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md).
+    Both choices score higher against the BBC standfirsts than skipping ahead (benchmarks/README.md). An
+    interviewer's next question ends it too: it opens another exchange, whose answer would not fit.
     """
     chosen = [best]
     used_chars, used_words = len(best.text), len(best.text.split())
@@ -221,11 +322,20 @@ def _select(
             chars > budget
             or (max_words is not None and words > max_words)
             or _overlap(sentence, chosen) > _REPEATS
+            or _INTERVIEW_QUESTION.match(sentence.text) is not None
         ):
             break
         chosen.append(sentence)
         used_chars, used_words = chars, words
+    # A quote the article splits into sentences ("Did we win? No. But we came close.") is not left open.
+    while len(chosen) > 1 and _opens_quote(" ".join(sentence.text for sentence in chosen[1:])):
+        chosen.pop()
     return chosen
+
+
+def _opens_quote(text: str) -> bool:
+    """True when text opens a quote it does not close."""
+    return len(_DOUBLE_QUOTES.findall(text)) % 2 == 1 or text.count("«") > text.count("»")
 
 
 def _overlap(sentence: Sentence, chosen: list[Sentence]) -> float:
@@ -314,17 +424,44 @@ def _model() -> tuple[float, ...]:
 
 
 def news_sentences(text: str) -> list[str]:
-    """Sentences minus boilerplate and wire datelines; "اقرأ أيضاً:" alone on a line takes its headline too."""
+    """Sentences minus boilerplate, crossheads and datelines; "اقرأ أيضاً:" alone takes its headline too.
+
+    A text of short unterminated lines only (a ticker's headline, a listing's teaser) is all headline, and
+    those lines are its sentences.
+    """
     kept: list[str] = []
+    headings: list[str] = []
     introduced = False
-    for sentence in split_sentences(text):
-        if introduced:
+    for line in text.splitlines():
+        sentences = _split_line(line)
+        if len(sentences) == 1 and _is_heading(sentences[0]):
+            headings.append(sentences[0])
             introduced = False
-        elif is_boilerplate(sentence):
-            introduced = sentence.endswith(":")
-        else:
-            kept.append(_without_dateline(sentence))
+            continue
+        for sentence in sentences:
+            if introduced:
+                introduced = False
+            elif is_boilerplate(sentence):
+                introduced = sentence.endswith(":")
+            else:
+                _keep(kept, sentence)
+    if not kept:
+        for heading in headings:
+            if not is_boilerplate(heading):
+                _keep(kept, heading)
     return kept
+
+
+def _keep(kept: list[str], sentence: str) -> None:
+    """Add the sentence without its dateline, unless the dateline was all there was."""
+    news = _without_dateline(sentence)
+    if any(ch.isalnum() for ch in news):
+        kept.append(news)
+
+
+def _is_heading(line: str) -> bool:
+    """True for a short line with no end mark: a crosshead, a kicker or a caption, not a sentence to quote."""
+    return len(line.split()) < _SHORT_WORDS and not line.endswith(_HEADING_ENDS)
 
 
 def _without_dateline(sentence: str) -> str:

@@ -589,3 +589,42 @@ def test_corpus_trafilatura_eval_assabah(shared_dir: Path) -> None:
 def test_corpus_jannah_front_page_is_not_an_article(shared_dir: Path) -> None:
     html = load_corpus_page(shared_dir, "jannah_theme_demo/jannah_rtl_demo_homepage_2022-12-09.html")
     assert extract_article(html, "https://jannah.tielabs.com/rtl/") is None
+
+
+STANDFIRST_PAGE = """<!DOCTYPE html>
+<html lang="ar" itemscope itemtype="http://schema.org/NewsArticle">
+<head><meta charset="utf-8"><title>الحكومة تخفض أسعار الخبز</title>
+<meta itemprop="description" content="ملخص قصير">
+</head>
+<body>
+<h1 itemprop="headline">الحكومة تخفض أسعار الخبز</h1>
+<div itemscope itemtype="http://schema.org/VideoObject"><p itemprop="description">{video}</p></div>
+<div itemprop="description" class="article__lead"><p>{lead}</p></div>
+<div itemprop="articleBody">
+<p>وقال وزير التموين في مؤتمر صحفي إن القرار يشمل الخبز المدعوم وغير المدعوم في كل المحافظات.</p>
+<p>وأضاف أن الحكومة ستعوض المخابز عن فرق السعر من موازنة العام المقبل التي يناقشها البرلمان هذا الشهر.</p>
+</div>
+</body></html>"""
+STANDFIRST = "أعلنت الحكومة اليوم الأحد خفض سعر ربطة الخبز بنسبة عشرين في المئة اعتباراً من مطلع الشهر المقبل."
+VIDEO = "مقطع مصور من المؤتمر الصحفي لوزير التموين حول أسعار الخبز والطحين في الأسواق."
+
+
+def test_a_printed_standfirst_leads_the_text() -> None:
+    # The lead in the article's schema.org description sits outside articleBody; without it the summary
+    # opens on "وقال الوزير", a follow-up with no news of its own.
+    html = STANDFIRST_PAGE.format(lead=STANDFIRST, video=VIDEO)
+    article = extract_article(html, "https://news.example/bread")
+    assert article is not None
+    assert article.text.splitlines()[0] == STANDFIRST
+    assert article.text.count(STANDFIRST) == 1  # and a video's description before it is not the article's
+    inside = html.replace('<div itemprop="articleBody">', f'<div itemprop="articleBody"><p>{STANDFIRST}</p>')
+    again = extract_article(inside, "https://news.example/bread")
+    assert again is not None and again.text.count(STANDFIRST) == 1  # never twice
+
+
+def test_corpus_sputnik_lead_is_kept(shared_dir: Path) -> None:
+    html = load_corpus_page(shared_dir, "htmldate_mediacloud/1550981615.html")
+    lead = lxml_html.fromstring(html).xpath('//div[@itemprop="description"]')[0].text_content().strip()
+    article = extract_article(html, "https://arabic.sputniknews.com/arab_world/202003171044893040/")
+    assert article is not None
+    assert article.text.splitlines()[0] == " ".join(lead.split())

@@ -58,6 +58,11 @@ def test_split_at_end_marks_and_lines(text: str, expected: list[str]) -> None:
         "ثلاث مرات ونصف المرة… ونحن نعمل معاً.",
         "He paused... then spoke.",
         "السياحة، والزراعة، والصناعة تراجعت.",
+        "وخلال كلمته في مركز جون إف. كينيدي للفنون المسرحية بدا مرهقاً.",
+        "صدرت رواية جي. كي. رولينغ الأولى قبل ثلاثين عاماً.",
+        "Officials met at No. 10 Downing St. on Monday.",
+        '"Did we get everything we asked for? No. But we got enough," she said.',
+        "وقال: “هل انتهى الأمر؟ لا. ما زال أمامنا الكثير”، ثم غادر.",
     ],
 )
 def test_no_split_inside_numbers_abbreviations_urls_ellipses_or_at_commas(sentence: str) -> None:
@@ -82,6 +87,24 @@ def test_ellipsis_at_line_end_ends_the_sentence() -> None:
     ],
 )
 def test_closing_quotes_and_brackets_stay_with_their_sentence(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The answer was no. Then he left.", ["The answer was no.", "Then he left."]),
+        ("قالوا ثقوا بي. ثم رحلوا.", ["قالوا ثقوا بي.", "ثم رحلوا."]),
+        ("سافر إلى دبي. ثم عاد.", ["سافر إلى دبي.", "ثم عاد."]),
+        ("وقال: مش هي دي. وانصرف.", ["وقال: مش هي دي.", "وانصرف."]),
+        ('He said "yes." Then he left.', ['He said "yes."', "Then he left."]),
+        (
+            "'Is this the end?' she asked. Nobody answered.",
+            ["'Is this the end?' she asked.", "Nobody answered."],
+        ),
+    ],
+)
+def test_words_that_look_like_abbreviations_still_end_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
 
 
@@ -111,6 +134,40 @@ def test_sentence_after_a_number_still_splits() -> None:
         "بقلم: سامي العلي",
         "كتب: محمد أحمد",
         "By Jane Doe and John O'Neil",
+        "حوار: آسيا العتروس",
+        "تأليف: سامي العلي الناشر: دار المدى، 2017م",
+        "المصدر: وكالات",
+        "Image caption: Crowds outside the court on Monday evening after the verdict",
+        "Getty Images",
+        "AFP via Getty Images",
+        "--(بترا)",
+        "(أ ف ب)",
+        "Reporting by Jane Doe; Editing by Sam Lee",
+        "Sign up for our newsletter to get the news in your inbox.",
+        "Follow us on Twitter and Facebook for the latest news.",
+        "تابعونا على فيسبوك وتويتر",
+        "اشترك في النشرة البريدية",
+        "Download our app for breaking news alerts.",
+        "حمل تطبيق الموقع على هاتفك",
+        "Share this article",
+        "شارك هذا الخبر",
+        "Tags: Books, Auctions, Edinburgh",
+        "الكلمات الدلالية: كورونا، مصر، الصحة",
+        "Copyright 2025 The Morning Ledger.",
+        "All rights reserved.",
+        "جميع الحقوق محفوظة لموقع الخبر 2024",
+        "Published 9 January 2025",
+        "آخر تحديث: 12 مارس 2024",
+        "Related Topics",
+        "More on this story",
+        "Listen to this article",
+        "This article was originally published on The Conversation.",
+        "مصدر الصورة Getty Images",
+        "تعليق على الصورة، صورة أرشيفية للرئيس في القصر",
+        "Image source, Getty Images",
+        "(CNN)",
+        "© 2025 Reuters",
+        "للمزيد من الأخبار تابعونا على تويتر",
     ],
 )
 def test_boilerplate_is_recognised(sentence: str) -> None:
@@ -125,6 +182,21 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
         "More than 90 people were killed.",
         "كتب الرئيس رسالة إلى نظيره الروسي يدعوه فيها إلى قمة.",
         "By noon, all of them had left.",
+        "تقرير جديد للأمم المتحدة يحذر من المجاعة في اليمن.",
+        "حوار وطني شامل ينطلق الأسبوع المقبل في الخرطوم.",
+        "Published figures showed inflation falling for a third month in 2025.",
+        "Sign language interpreters joined the briefing.",
+        "Source code for the app was published on Monday.",
+        "Reuters reported the deal first.",
+        "اشترك في الهجوم عشرات المسلحين.",
+        "وتابع الوزير عبر الفيديو سير الانتخابات.",
+        "Tags on the luggage showed it had come from Rome.",
+        "Updated guidance was issued on 3 May.",
+        "نشر الجيش 300 جندي.",
+        "تابعنا على مدى أسابيع تطورات الأزمة في الجنوب.",
+        "وقال إن عناصر الأمن تابعونا حتى المنزل.",
+        "Photo sources close to the family said he was well.",
+        "Follow us, the protesters chanted outside the palace.",
     ],
 )
 def test_news_is_not_boilerplate(sentence: str) -> None:
@@ -163,7 +235,19 @@ def test_summary_skips_boilerplate_between_sentences() -> None:
 
 @pytest.mark.parametrize(
     "dateline",
-    ["دمشق - سانا: ", "القاهرة (رويترز) - ", "بيروت ـ «سبوتنيك»: ", "(أ ف ب) - ", "واشنطن - أ ف ب: "],
+    [
+        "دمشق - سانا: ",
+        "القاهرة (رويترز) - ",
+        "بيروت ـ «سبوتنيك»: ",
+        "(أ ف ب) - ",
+        "واشنطن - أ ف ب: ",
+        "دمشق، سوريا (CNN) -- ",
+        "LONDON (Reuters) - ",
+        "EDINBURGH, Oct. 21 (AP) — ",
+        "المدينة نيوز :- ",
+        "عمان :-",
+        "القاهرة (رويترز) -\n",
+    ],
 )
 def test_a_wire_dateline_is_not_part_of_the_lead(dateline: str) -> None:
     assert summarise(f"{dateline}{LEAD}\n{SECOND}", len(LEAD)) == LEAD
@@ -179,6 +263,45 @@ def test_a_wire_dateline_is_not_part_of_the_lead(dateline: str) -> None:
 )
 def test_a_lead_that_only_names_an_agency_or_has_a_dash_stays_whole(lead: str) -> None:
     assert summarise(lead, 1000) == lead
+
+
+def test_a_crosshead_is_not_part_of_a_summary() -> None:
+    # A short line with no end mark heads the next section; it reads as a stray phrase inside a summary.
+    text = f"{LEAD} {SECOND}\nانتكاسة جديدة\n{THIRD}"
+    assert summarise(text, 10_000) == f"{LEAD} {SECOND} {THIRD}"
+    assert summarise(f"انتكاسة جديدة\n{LEAD}", 10_000, max_sentences=1) == LEAD
+
+
+def test_a_text_that_is_only_a_headline_is_its_own_summary() -> None:
+    # A ticker item or a listing teaser has no sentence, only a headline line: it is not a crosshead.
+    assert summarise("انفجار يهز مرفأ بيروت", 600) == "انفجار يهز مرفأ بيروت"
+    assert summarise("Explosion rocks Beirut port\nGetty Images", 600) == "Explosion rocks Beirut port"
+
+
+def test_an_opening_question_gives_way_to_the_news() -> None:
+    answer = "قال الناشط إن كل الشروط متوفرة لثورة سلمية في البلاد ولا حاجة لاستيراد شيء."
+    text = f"حوار: آسيا العتروس\nما الذي يحدث في السودان؟ وإلى أين يتجه البلد؟\n{answer}"
+    assert summarise(text, 10_000, max_sentences=1) == answer
+    assert summarise("هل تنجح القمة؟ لا أحد يعرف", 10_000, max_sentences=1) == "لا أحد يعرف"
+    assert summarise("هل تنجح القمة؟", 10_000) == "هل تنجح القمة؟"  # a question alone is all there is
+    # A sentence that reports a question is a statement, and may lead.
+    reported = "وضع الكاتب هذا الكتاب في محاولة منه للإجابة عن سؤال بسيط: لماذا كرة القدم؟"
+    assert summarise(f"{reported} {SECOND}", 10_000, max_sentences=1) == reported
+    # The statement right after the opening question, not one further down the piece.
+    later = "ويتضمن الكتاب دراسات عن الشعر والقصة والرواية المكتوبة بالعربية والفرنسية في الحقبة الحديثة."
+    assert summarise(f"لماذا كرة القدم؟\n{reported}\n{SECOND}\n{later}", 10_000, max_sentences=1) == reported
+    # In an interview the next question opens another exchange: the summary ends before it.
+    question = "* وما هو البديل الذي تطرحونه؟"
+    assert summarise(f"{answer}\n{question}\n- {SECOND}", 10_000) == answer
+
+
+def test_a_summary_never_leaves_a_quote_open() -> None:
+    # A quote running over two paragraphs opens on one line and closes on the next.
+    opening, closing = 'وقال الوزير: "نحن مستعدون لكل الاحتمالات.', 'وسنرد على أي هجوم بقوة."'
+    text = f"{LEAD}\n{opening}\n{closing}"
+    assert summarise(text, 10_000) == f"{LEAD} {opening} {closing}"
+    assert summarise(text, len(LEAD) + len(opening) + 10) == LEAD  # the quote would not close
+    assert summarise(text, 10_000, max_sentences=2) == LEAD
 
 
 def test_a_read_also_line_takes_its_headline_along() -> None:
@@ -323,3 +446,77 @@ def test_one_word_limit_for_the_summary_and_the_benchmark_baselines() -> None:
     # The shipped summary of a lone long sentence is that cut, marked; the benchmark's lead-1 is it bare.
     assert summarise(sentence, 10_000, max_words=ONE_SENTENCE_WORDS) == held + "…"
     assert lead_cut(Doc("d", "", "", "", "", sentence), ONE_SENTENCE_WORDS) == held
+
+
+RESOURCES = Path(__file__).parent / "resources"
+# Site furniture on the English test pages (our own text): none of it may reach a summary.
+ENGLISH_FURNITURE = (
+    "Reuters) -", "AP)", "By Jane", "Image caption", "Getty", "Photo:", "Read more", "Sign up", "newsletter",
+    "Share", "Follow us", "Download our app", "Related", "Tags:", "Copyright", "rights reserved",
+    "Reporting by", "Published 9", "Leave a comment",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page", "lead"),
+    [
+        ("summary_english_wire.html", "Dock workers at Britain's three busiest container ports voted"),
+        ("summary_english_politics.html", "The prime minister appointed Sarah J. Holt as finance minister"),
+        ("summary_english_culture.html", "A handwritten draft of an early chapter by J. K. Rowling sold"),
+        ("summary_english_weather.html", "Floods closed a 20-mile stretch of the motorway on Thursday"),
+    ],
+)
+def test_english_wire_pages_summarise_to_their_news(page: str, lead: str) -> None:
+    from jobs.decode import decode_html
+    from jobs.extract import extract_article
+    from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES
+
+    article = extract_article(decode_html((RESOURCES / page).read_bytes()), f"https://news.example/{page}")
+    assert article is not None
+    one = summarise(article.text, 10_000, title=article.title, max_sentences=1, max_words=35)
+    caption = summarise(article.text, CAPTION_BUDGET, title=article.title)
+    text = summarise(article.text, TEXT_BUDGET, title=article.title, max_sentences=TEXT_SENTENCES)
+    for summary in (one, caption, text):
+        assert summary.startswith(lead)
+        assert summary.endswith(END_MARKS)
+        assert not [furniture for furniture in ENGLISH_FURNITURE if furniture in summary]
+        assert summary.count('"') % 2 == 0  # no quote left open
+    assert "No. 10 Downing St. last week." in text or page != "summary_english_politics.html"
+
+
+def _corpus_articles(shared_dir: Path) -> list[tuple[str, str, str]]:
+    """Every corpus page that holds an article, as the poller extracts it: name, title, body."""
+    import gzip
+
+    from jobs.decode import decode_html
+    from jobs.extract import extract_article
+
+    found = []
+    for path in sorted((shared_dir / "corpus" / "articles_html").rglob("*.htm*")):
+        body = path.read_bytes()
+        html = decode_html(gzip.decompress(body) if path.name.endswith(".gz") else body)
+        article = extract_article(html, f"https://news.example/{path.name}")
+        if article is not None:
+            found.append((path.name, article.title, article.text))
+    return found
+
+
+# Wire and site datelines, bylines and sign-offs seen on the corpus pages: marks, not article text.
+CORPUS_FURNITURE = ("(CNN)", "بترا", ":-", "حوار:")
+
+
+def test_corpus_summaries_hold_no_furniture_crossheads_or_opening_questions(shared_dir: Path) -> None:
+    from jobs.summarise import CAPTION_BUDGET, TEXT_BUDGET, TEXT_SENTENCES
+
+    articles = _corpus_articles(shared_dir)
+    assert len(articles) >= 12
+    for name, title, body in articles:
+        one = summarise(body, 10_000, title=title, max_sentences=1, max_words=35)
+        assert one, name
+        assert not one.rstrip("\"'”»").endswith(("?", "؟")), name
+        for summary in (one, summarise(body, CAPTION_BUDGET, title=title)):
+            assert not [mark for mark in CORPUS_FURNITURE if mark in summary], name
+        text = summarise(body, TEXT_BUDGET, title=title, max_sentences=TEXT_SENTENCES)
+        assert not [mark for mark in CORPUS_FURNITURE if mark in text], name
+        for sentence in split_sentences(text):
+            assert len(sentence.split()) >= 8 or sentence.endswith(END_MARKS), (name, sentence)
