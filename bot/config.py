@@ -219,7 +219,7 @@ class Category(_Strict):
 
     def spec(self) -> CategorySpec:
         """The jobs-side view: every name a term or URL may use to reach this slug."""
-        return CategorySpec(self.slug, (self.slug, self.ar, self.en, *self.aliases), self.breaking)
+        return CategorySpec(self.slug, (self.slug, self.ar, self.en), self.breaking, self.aliases)
 
 
 class Source(_Strict):

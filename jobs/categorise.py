@@ -23,7 +23,7 @@ _ARTICLE_ID = re.compile(r"(?<=[^\W\d_])[-_]\d{5,}(?:\.[a-z]+)?$")
 _MAX_SECTION_WORDS = 4
 # Words that only say "news": "أخبار الرياضة", "Sport News" and "sports-news" are the sport section.
 _NEWS_WORDS = frozenset({"اخبار", "خبر", "news"})
-# A two-word section is a noun and its qualifier ("رياضة عربية", "World Sport"): the noun names it.
+# A two-word section may be a noun and its scope ("رياضة عربية", "World Sport"): then the noun names it.
 _HEAD_AND_QUALIFIER_WORDS = 2
 # The nisba ending makes a noun's adjective: "الرياضية" is sport's section, "سياسية" politics'.
 _NISBA_ENDINGS = ("يه", "ي")
@@ -31,6 +31,8 @@ _NISBA_ENDINGS = ("يه", "ي")
 _MIN_NISBA_STEM = 2
 # "arts" is the shortest plural that names a section ("art"); shorter words ending in "s" are not plurals.
 _MIN_ENGLISH_PLURAL = 3
+# English scopes that qualify a section's noun: "World Sport", "Local Politics".
+_ENGLISH_SCOPES = frozenset({"world", "international", "global", "local", "national", "regional", "arab"})
 # Hamza seats vary by country ("شؤون"/"شئون"); keys carry the bare hamza.
 _HAMZA_SEATS = str.maketrans({"ؤ": "ء", "ئ": "ء"})
 # Which word of a two-word name is its noun depends on the script (see _spellings).
@@ -76,13 +78,21 @@ class Categoriser:
         self._paths: list[tuple[tuple[str, ...], str]] = []
         self._breaking = frozenset(spec.slug for spec in specs if spec.breaking)
         for spec in specs:
-            for name in (spec.slug, *spec.names):
+            for name in (spec.slug, *spec.names, *spec.aliases):
                 if _looks_like_path(name):
                     prefix = _path_keys(name)
                     if prefix:
                         self._paths.append((prefix, spec.slug))
                 elif key := _term_key(name):
                     self._names.setdefault(key, spec.slug)
+        # Only a category's own name heads a qualified section name ("رياضة عربية"): aliases are often
+        # nouns of other phrases ("أعمال عنف", "المجتمع الدولي", "Show Business").
+        self._heads = {
+            key: spec.slug
+            for spec in specs
+            for name in (spec.slug, *spec.names)
+            if (key := _term_key(name)) and self._names.get(key) == spec.slug
+        }
 
         self._label_slugs = {
             label: slug
@@ -112,7 +122,10 @@ class Categoriser:
     def _part_slug(self, part: list[str]) -> str | None:
         """The slug one name of a compound names, through its "news" words, qualifier or nisba ending."""
         topical = [word for word in part if word not in _NEWS_WORDS] or part
-        return next(filter(None, map(self._names.get, _spellings(topical))), None)
+        if slug := next(filter(None, map(self._names.get, _spellings(topical))), None):
+            return slug
+        head = _qualified_head(topical) if len(topical) == _HEAD_AND_QUALIFIER_WORDS else None
+        return self._heads.get(head) if head else None
 
     def from_url(self, url: str) -> list[str]:
         """Slugs named by the URL path: configured path prefixes first, then single segments."""
@@ -194,23 +207,35 @@ def _term_parts(text: str) -> list[list[str]]:
 
 
 def _spellings(part: list[str]) -> Iterator[str]:
-    """The keys a short name may be configured under: itself, its head noun, the noun of its nisba."""
+    """The keys a name may be configured under: itself, or for one word the noun of its nisba."""
     yield " ".join(part)
-    if len(part) == _HEAD_AND_QUALIFIER_WORDS:
-        # Arabic puts the noun first ("رياضة عربية"), English last ("World Sport").
-        part = part[:1] if _ARABIC_LETTER.match(part[0]) else part[1:]
-        yield part[0]
     if len(part) == 1:
         yield from _nisba_nouns(part[0]) if _ARABIC_LETTER.match(part[0]) else _english_numbers(part[0])
 
 
+def _qualified_head(part: list[str]) -> str | None:
+    """The noun of a noun-and-scope name: "رياضة عربية", "اقتصاد سوري", "World Sport"; else None."""
+    # Arabic puts the noun first and qualifies it with a nisba adjective; English puts the scope first.
+    if _ARABIC_LETTER.match(part[0]):
+        noun, qualifier = part
+        return noun if _nisba_stem(qualifier) else None
+    scope, noun = part
+    return noun if scope in _ENGLISH_SCOPES else None
+
+
 def _nisba_nouns(word: str) -> Iterator[str]:
-    """The noun and adjective a nisba adjective comes from: "رياضيه" gives "رياضه", "رياض", "رياضي"."""
+    """The noun a nisba adjective comes from: "رياضيه" gives "رياضه" and "رياض" (but "عربيه" not "عربي")."""
+    if stem := _nisba_stem(word):
+        yield from (stem + "ه", stem)
+
+
+def _nisba_stem(word: str) -> str | None:
+    """The stem of a nisba adjective ("رياضيه", "عربي"), or None for a word without its ending."""
     for ending in _NISBA_ENDINGS:
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= _MIN_NISBA_STEM:
-            yield from (stem + "ه", stem, stem + "ي")
-            return
+            return stem
+    return None
 
 
 def _english_numbers(word: str) -> Iterator[str]:

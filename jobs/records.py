@@ -40,6 +40,8 @@ class CategorySpec:
     slug: str
     names: tuple[str, ...] = field(default_factory=tuple)
     breaking: bool = False
+    # Other words that reach it whole; unlike its names they never head a longer section name.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
