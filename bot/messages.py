@@ -23,6 +23,9 @@ MAX_TITLE_CHARS = 300
 ELLIPSIS = "…"
 # Left dangling before the ellipsis they read as part of the sentence, so a cut drops them.
 TRAILING_PUNCTUATION = " \n,،;؛:-—–"
+# A line ending in a colon introduces what follows ("وفي ما يلي النتائج:"), and a semicolon hands on to
+# the next clause: a cut there leaves the reader a promise, so a cut summary never ends on one.
+OPEN_ENDINGS = ":;؛"
 # Right-to-left mark: an Arabic paragraph that opens with a Latin word, a digit or a flag would otherwise be
 # laid out left-to-right by Telegram's clients, which pick a paragraph's direction from its first strong
 # character. A Latin paragraph gets no mark: laid out right-to-left, its closing full stop would jump to the
@@ -51,11 +54,13 @@ def render(
     item: NewsItem, *, language: str, config: Config, limit: int = TEXT_LIMIT, html: bool = True
 ) -> str:
     """Bold title, summary, source and local time, hashtags and a read-more link, within `limit`."""
+    # The item's own direction, for lines with no letters (a score, a date) and for the bot's own byline.
+    rtl = _mostly_arabic(f"{item.title}\n{item.summary}")
     head = []
     if item.breaking:
         head.append(_bold(text(language, "breaking"), html))
-    head.append(_bold(fit_words(scraped(item.title), MAX_TITLE_CHARS), html))
-    tail = ["", _line(_byline(item, config), html)]
+    head.append(_bold(fit_words(scraped(item.title), MAX_TITLE_CHARS), html, rtl=rtl))
+    tail = ["", _line(_byline(item, config), html, rtl=rtl, ours=True)]
     if item.also:
         tail.append(_also(item.also, language, html))
     tags = hashtags(item.categories, language=language, config=config)
@@ -73,7 +78,7 @@ def render(
         # A paragraph not opening right-to-left may gain a mark after shortening; keep room for those only.
         marks = sum(_opens_ltr(paragraph) for paragraph in wanted.split("\n"))
         summary = shorten(wanted, limit - fixed - marks)
-        body = _line(summary, html) if summary else ""
+        body = _line(summary, html, rtl=rtl) if summary else ""
     lines = [*head, *(["", body] if body else []), *tail]
     return "\n".join(lines)
 
@@ -107,7 +112,7 @@ def shorten(value: str, budget: int) -> str:
     if budget <= len(ELLIPSIS):
         return ""
     room = len(_utf16_prefix(value, budget))
-    ends = [end for end in _sentence_ends(value) if end <= room]
+    ends = [end for end in _sentence_ends(value) if end <= room and value[end - 1] not in OPEN_ENDINGS]
     if ends:
         return value[: ends[-1]]
     return _cut_at_word(value, len(_utf16_prefix(value, budget - len(ELLIPSIS))))
@@ -165,20 +170,33 @@ def _utf16_prefix(value: str, units: int) -> str:
     return value
 
 
-def _bold(value: str, html: bool) -> str:
-    line = _line(value, html)
+def _bold(value: str, html: bool, *, rtl: bool = False) -> str:
+    line = _line(value, html, rtl=rtl)
     return f"<b>{line}</b>" if html else line
 
 
-def _line(value: str, html: bool) -> str:
-    """Escape for HTML, and mark right-to-left every Arabic paragraph that would start left-to-right."""
-    joined = "\n".join(rtl_mark(paragraph) + paragraph for paragraph in value.split("\n"))
+def _line(value: str, html: bool, *, rtl: bool = False, ours: bool = False) -> str:
+    """Escape for HTML, and mark right-to-left every paragraph that should read so but would open LTR.
+
+    The bot's own lines (`ours`: source and time) follow the item's direction whatever their letters.
+    """
+    paragraphs = value.split("\n")
+    marks = (
+        [RLM if rtl and _opens_ltr(p) else "" for p in paragraphs]
+        if ours
+        else [rtl_mark(p, rtl=rtl) for p in paragraphs]
+    )
+    joined = "\n".join(mark + paragraph for mark, paragraph in zip(marks, paragraphs, strict=True))
     return escape(joined, quote=False) if html else joined
 
 
-def rtl_mark(paragraph: str) -> str:
-    """A right-to-left mark for a paragraph that reads as Arabic but would open left-to-right, else ""."""
-    return RLM if _opens_ltr(paragraph) and _mostly_arabic(paragraph) else ""
+def rtl_mark(paragraph: str, *, rtl: bool = False) -> str:
+    """A right-to-left mark for a line that would open left-to-right but holds Arabic ("iPhone 17 يصل"),
+    or holds no letters ("2 - 1", "22:30") in an item that reads right-to-left; else ""."""
+    if not _opens_ltr(paragraph):
+        return ""
+    kinds = {unicodedata.bidirectional(char) for char in paragraph}
+    return RLM if kinds & _RTL_CLASSES or (rtl and "L" not in kinds) else ""
 
 
 def scraped(value: str) -> str:

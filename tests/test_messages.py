@@ -187,6 +187,31 @@ def test_a_cut_summary_keeps_a_short_first_sentence_rather_than_half_of_the_next
     assert html_to_plain(caption).split("\n\n")[1] == first
 
 
+def test_a_cut_summary_never_ends_on_a_colon_or_semicolon() -> None:
+    promise = "وفي ما يلي النتائج الكاملة للجولة الخامسة:\n" + "فاز الفريق الأول على الثاني بهدفين، " * 40
+    clause = "كشف وزير الاتصالات؛ أن الوزارة ستطلق " + "برنامجا " * 200 + "جديدا."
+    for summary in (promise, clause):
+        caption = render(item(summary=summary, caption=""), language="ar", config=CONFIG, limit=CAPTION_LIMIT)
+        shown = html_to_plain(caption).split("\n\n")[1]
+        assert shown[-1] not in ":؛" and len(shown) > len(summary.split("\n")[0].split("؛")[0]) + 1
+
+
+def test_lines_read_in_the_items_direction() -> None:
+    """Telegram lays a line out from its first strong letter: Arabic items keep every line right-to-left."""
+    arabic = item(
+        source="BBC News Arabic",
+        title="Apple iPhone 16 Pro Max يصل إلى السعودية",
+        summary="أعلنت الشركة موعد الطرح.\n2 - 1\nDubai Mall يستقبل الزوار.",
+    )
+    lines = html_to_plain(render(arabic, language="ar", config=CONFIG)).split("\n")
+    assert lines[0].startswith(RLM + "Apple")  # more Latin than Arabic letters, still an Arabic headline
+    assert lines[3] == RLM + "2 - 1"  # a score has no letters: it takes the item's direction
+    assert lines[4].startswith(RLM + "Dubai Mall")
+    assert lines[6].startswith(RLM + "BBC News Arabic · ")  # the bot's own byline follows the item
+    english = item(source="BBC News", title="Apple launches iPhone 17", summary="Final score:\n2 - 1")
+    assert RLM not in html_to_plain(render(english, language="ar", config=CONFIG))
+
+
 def test_a_summary_whose_first_sentence_is_too_long_is_cut_at_a_word_and_marked() -> None:
     long = "وقال التجار إن " + "الطلب " * 300 + "كبير."
     caption = render(item(summary=long, caption=""), language="ar", config=CONFIG, limit=CAPTION_LIMIT)
