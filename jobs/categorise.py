@@ -125,7 +125,7 @@ class Categoriser:
         if slug := next(filter(None, map(self._names.get, _spellings(topical))), None):
             return slug
         head = _qualified_head(topical) if len(topical) == _HEAD_AND_QUALIFIER_WORDS else None
-        return self._heads.get(head) if head else None
+        return next(filter(None, map(self._heads.get, _spellings([head]))), None) if head else None
 
     def from_url(self, url: str) -> list[str]:
         """Slugs named by the URL path: configured path prefixes first, then single segments."""
@@ -214,28 +214,22 @@ def _spellings(part: list[str]) -> Iterator[str]:
 
 
 def _qualified_head(part: list[str]) -> str | None:
-    """The noun of a noun-and-scope name: "رياضة عربية", "اقتصاد سوري", "World Sport"; else None."""
-    # Arabic puts the noun first and qualifies it with a nisba adjective; English puts the scope first.
+    """The noun of a qualified name: "رياضة عربية", "تكنولوجيا المعلومات", "World Sport"; else None."""
+    # Arabic puts the noun first; in English the noun comes last, and only a scope word may qualify it
+    # ("Gun Culture" is not the culture section).
     if _ARABIC_LETTER.match(part[0]):
-        noun, qualifier = part
-        return noun if _nisba_stem(qualifier) else None
+        return part[0]
     scope, noun = part
     return noun if scope in _ENGLISH_SCOPES else None
 
 
 def _nisba_nouns(word: str) -> Iterator[str]:
     """The noun a nisba adjective comes from: "رياضيه" gives "رياضه" and "رياض" (but "عربيه" not "عربي")."""
-    if stem := _nisba_stem(word):
-        yield from (stem + "ه", stem)
-
-
-def _nisba_stem(word: str) -> str | None:
-    """The stem of a nisba adjective ("رياضيه", "عربي"), or None for a word without its ending."""
     for ending in _NISBA_ENDINGS:
         stem = word[: -len(ending)]
         if word.endswith(ending) and len(stem) >= _MIN_NISBA_STEM:
-            return stem
-    return None
+            yield from (stem + "ه", stem)
+            return
 
 
 def _english_numbers(word: str) -> Iterator[str]:

@@ -312,6 +312,8 @@ def test_a_tag_that_only_contains_a_section_word_is_not_that_section(example: Ca
         ("المحلية", "local"),
         ("الرياضية", "sport"),
         ("World Sport", "sport"),
+        ("Local Sports", "sport"),
+        ("تكنولوجيا المعلومات", "tech"),
     ],
 )
 def test_a_section_named_with_its_scope_reaches_the_section(
