@@ -40,10 +40,6 @@ _MAX_INITIAL_CHARS = 6
 # name ends the acronym, and its full stop ends the sentence.
 _LETTER_NAMES = _ARABIC_INITIALS | {"بي", "في", "ام", "ان", "دي", "ايه"}
 _DOUBLE_QUOTES = re.compile('["“”]')
-# What stands right before an opening quote: a space, a colon or bracket, a dash, or a one-letter prefix
-# written onto the quoted word ("و"الشرقية"", "بـ"نعم"").
-_BEFORE_OPENING = frozenset(":([«—–-،,")
-_PREFIXES = frozenset("وفبلكـ")
 # An English sentence starts with a capital: "'Is it over?' she asked." is one sentence.
 _LOWER_NEXT = re.compile(r"\s+[a-z]")
 _OPENING_PUNCTUATION = "\"'“‘«‹([{"
@@ -217,22 +213,14 @@ def _leaves_quote_open(text: str) -> bool:
     """True when text opens a double quote it does not close; a closing mark with none open is a typo."""
     is_open = False
     for mark in _DOUBLE_QUOTES.finditer(text):
-        is_open = not is_open and _is_opening(text, mark.start())
+        is_open = not is_open and not _is_closing(text, mark.start())
     return is_open
 
 
-def _is_opening(text: str, position: int) -> bool:
-    """True when the double quote at position opens a quote: it stands before a word, not after one."""
+def _is_closing(text: str, position: int) -> bool:
+    """True when the double quote at position can only close a quote: it ends a word ("والشرقية".")."""
     after = text[position + 1 : position + 2]
-    if not after or after.isspace():
-        return False
-    before = text[max(position - 2, 0) : position]
-    return (
-        not before
-        or before[-1].isspace()
-        or before[-1] in _BEFORE_OPENING
-        or (before[-1] in _PREFIXES and (len(before) == 1 or before[0].isspace()))
-    )
+    return position > 0 and not text[position - 1].isspace() and not (after.isalnum() or after == "ـ")
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -439,7 +427,7 @@ def _cuts_quote(chosen: list[Sentence], scored: list[Sentence]) -> bool:
         return False
     rest = " ".join(sentence.text for sentence in scored[chosen[-1].index + 1 :])
     mark = _DOUBLE_QUOTES.search(rest)
-    return mark is not None and not _is_opening(rest, mark.start())
+    return mark is not None and _is_closing(rest, mark.start())
 
 
 def _overlap(sentence: Sentence, chosen: list[Sentence]) -> float:
