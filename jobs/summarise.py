@@ -220,7 +220,7 @@ def _leaves_quote_open(text: str) -> bool:
 def _is_closing(text: str, position: int) -> bool:
     """True when the double quote at position can only close a quote: it ends a word ("والشرقية".")."""
     after = text[position + 1 : position + 2]
-    return position > 0 and not text[position - 1].isspace() and not (after.isalnum() or after == "ـ")
+    return position > 0 and not text[position - 1].isspace() and not after.isalnum()
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -279,6 +279,7 @@ _ASKING = frozenset({
 # An interview marks the interviewer's questions ("* وما البديل؟", "س: ...", "Q: ...").
 _INTERVIEW_QUESTION = re.compile(r"^(?:[*•■▪►]|(?:س|سؤال|Q)\s*[:：-]).*[?؟][\"'”’»)]*$")
 _CLOSING_QUOTES = "\"'”’»›)"
+# A question that opens with a quote mark is someone's ("لماذا…؟" asked of a spokeswoman): news, not a hook.
 _QUOTE_OPENINGS = ('"', "“", "«")
 # A sentence that names the question before it ("سؤال يطرحه…", "هذا السؤال…", "تساءل…"), normalise()d.
 _POINTS_BACK = re.compile(
@@ -359,8 +360,7 @@ def _is_question(sentence: str) -> bool:
 
 
 def _is_the_news(question: Sentence, scored: list[Sentence]) -> bool:
-    """True for a question that is itself the story: someone's quoted question, or one the next sentence
-    points back to ("هل تنجح الحكومة؟ سؤال يطرحه المراقبون.")."""
+    """True for a question that is the story: someone's, quoted, or one the next sentence points back to."""
     if question.text.startswith(_QUOTE_OPENINGS):
         return True
     following = scored[question.index + 1 : question.index + 2]
@@ -518,8 +518,8 @@ def _model() -> tuple[float, ...]:
 def news_sentences(text: str) -> list[str]:
     """Sentences minus boilerplate, crossheads and datelines; "اقرأ أيضاً:" alone takes its headline too.
 
-    A text of short unterminated lines only (a ticker's headline, a listing's teaser) is all headline, and
-    those lines are its sentences.
+    A text whose lines all lack an end mark (a ticker, a listing's teasers) is all headlines, short or long,
+    and those lines are its sentences.
     """
     kept: list[str] = []
     headings: list[str] = []
@@ -588,7 +588,7 @@ def _without_dateline(sentence: str, opening: bool = True) -> str:
 def _names_a_speaker(head: str) -> bool:
     """True when what looks like a dateline introduces a speaker ("وقال الوزير :-", "وقال لـ بي بي سي:")."""
     words = normalise(head).split()
-    if not words or words[0] in _SPEECH_OPENERS or "ل" in words:
+    if words and (words[0] in _SPEECH_OPENERS or "ل" in words):
         return True
     return " ".join(words) in _SPEAKING_AGENCIES and _DASHES_AND_BRACKETS.isdisjoint(head)
 
