@@ -406,13 +406,22 @@ def _clean_text(raw: str, title: str, ticker_lines: set[str]) -> str:
 
 
 def _standfirst(tree: HtmlElement) -> str:
-    """The article's standfirst as the page prints it: a schema.org Article's description element."""
+    """The article's standfirst as the page prints it: the page's own schema.org Article's description.
+
+    A related-post card can be an Article too, with a description of another story: only the scope that
+    holds the page's headline or articleBody counts, and nothing inside furniture.
+    """
     for element in tree.xpath('//body//*[@itemprop="description"]'):
         if element.tag == "meta":
             continue
-        scope = next((a for a in element.iterancestors() if a.get("itemscope") is not None), None)
+        ancestors = list(element.iterancestors())
+        scope = next((a for a in ancestors if a.get("itemscope") is not None), None)
         kinds = (scope.get("itemtype") or "").split() if scope is not None else []
         if not any(kind.rstrip("/").rsplit("/", 1)[-1] in ARTICLE_TYPES for kind in kinds):
+            continue
+        if not scope.xpath('boolean(.//h1 | .//*[@itemprop="articleBody"])'):
+            continue
+        if any(_furniture_kind(ancestor) is not None for ancestor in ancestors):
             continue
         text = _squash(element.text_content())
         if MIN_STANDFIRST_CHARS <= len(text) <= MAX_STANDFIRST_CHARS:

@@ -36,6 +36,9 @@ _ARABIC_INITIALS = frozenset({
 })  # fmt: skip
 # An initial is a short word: longer ones are spared the normalise() call.
 _MAX_INITIAL_CHARS = 6
+# Letter names an acronym is spelled with ("بي بي سي", "يو إس إي"): after one of these, undotted, a letter
+# name ends the acronym, and its full stop ends the sentence.
+_LETTER_NAMES = _ARABIC_INITIALS | {"بي", "في", "ام", "ان", "دي", "ايه"}
 _DOUBLE_QUOTES = re.compile('["“”]')
 # An English sentence starts with a capital: "'Is it over?' she asked." is one sentence.
 _LOWER_NEXT = re.compile(r"\s+[a-z]")
@@ -52,36 +55,48 @@ BOILERPLATE = (
     re.compile(r"^(read|see) (more|also)\b|^also read\b"),
     re.compile(r"^leave a (comment|reply)\b|^your email address will not be published\b"),
     re.compile(r"\brequired fields are marked\b|^click here\b"),
-    # Share, follow, subscribe and app prompts, the site's own voice rather than the story's.
-    re.compile(
-        r"\b(تابعونا|تابعنا|تابعوا|تابع) (علي|عبر) (فيسبوك|فيس بوك|تويتر|اكس|انستغرام|انستجرام|يوتيوب|تلغرام"
-        r"|تيليغرام|واتساب|جوجل|صفحتنا|صفحتها|حسابنا|حساباتنا|قناتنا|قناه|منصات|مواقع التواصل)"
-        r"|\bfollow us (on|at)\b|^follow us$"
-    ),
+    # Share, subscribe and app prompts, the site's own voice rather than the story's.
     re.compile(r"^(اشترك|اشتركوا|للاشتراك) (في|ب) (النشره|نشرتنا|قناتنا|قناه|خدمه)"),
     re.compile(r"^(sign up|subscribe)( now| today)? (for|to)\b"),
     re.compile(r"^(حمل|حملوا|نزل|نزلوا) تطبيق|^(download|get) (our|the) (\w+ )?app\b"),
     re.compile(r"^(شارك|شاركوا) (هذا|المقال|الخبر|الموضوع)\b|^share (this|on)\b|^share$"),
     re.compile(r"^related (topics|coverage|stories|articles|content|news)$|^more on this story$"),
-    re.compile(r"^listen to this article\b|\boriginally (published|appeared) (on|in)\b"),
+    re.compile(r"^listen to this article\b"),
     # BBC-style photo labels, whatever follows: "مصدر الصورة Getty Images", "Image caption, ...".
     re.compile(r"^(مصدر الصوره|تعليق علي الصوره|(image|media|photo|video) (source|caption|credit))\b"),
     # Copyright lines and wire sign-offs ("Reporting by ...; Editing by ...").
     re.compile(r"\bجميع الحقوق محفوظه\b|\ball rights reserved\b|^copyright \d"),
     re.compile(r"^(additional )?(reporting|writing|editing) by\b"),
 )
+# Follow prompts open their line ("تابعونا على تويتر", "للمزيد من الأخبار تابعونا على…", "This article was
+# originally published on…") and are short: in a sentence, "تابعوا عبر قناة…" is what the fans did.
+_PROMPT = re.compile(
+    r"^(?:(?:للمزيد|لمزيد|لمتابعه|لمعرفه)\b.{0,40}?\s)?(?:تابعونا|تابعنا|تابعوا|تابع) (?:علي|عبر) (?:فيسبوك"
+    r"|فيس بوك|تويتر|اكس|انستغرام|انستجرام|يوتيوب|تلغرام|تيليغرام|واتساب|جوجل|صفحتنا|صفحتها|حسابنا|حساباتنا"
+    r"|قناتنا|قناه|منصات|مواقع التواصل)|^follow us(?: (?:on|at)\b|$)"
+    r"|^(?:(?:this|the) (?:\w+ )?(?:article|story|piece|post) (?:was|is) )?"
+    r"originally (?:published|appeared)\b"
+)
+# "Follow us on Twitter and Facebook for the latest news." is ten words; news naming a channel runs longer.
+_MAX_PROMPT_WORDS = 12
 # Photo credits ("(صورة: رويترز)", "Photo: AFP") and Arabic bylines ("بقلم: سامي علي"): a credit word, then
 # a name or two, never a sentence.
 _CREDIT = re.compile(r"^(الصوره|صوره|تصوير|photo|image|credit|photograph|بقلم|كتب|كتبت|اعداد)\b")
 _MAX_CREDIT_WORDS = 6
-# Labels that are furniture when a colon follows them: an interview's byline ("حوار: آسيا العتروس"), a
-# book's author and publisher, a source line, a tags list, a photo caption. Without the colon "تقرير" and
-# "source" open news.
+# Labels that are furniture when a colon follows them, whatever comes after: a tags list, a photo caption.
 _LABEL = re.compile(
-    r"^(حوار|تقرير|متابعه|تحرير|ترجمه|تاليف|الناشر|المصدر|المصادر|source|sources|interview"
-    r"|الوسوم|وسوم|كلمات دلاليه|الكلمات الدلاليه|الكلمات المفتاحيه|tags?|topics|keywords"
+    r"^(الوسوم|وسوم|كلمات دلاليه|الكلمات الدلاليه|الكلمات المفتاحيه|tags?|topics|keywords"
     r"|(image|photo|picture) (caption|credit|source)|caption)$"
 )
+# Labels that are furniture before a name only: an interview's byline ("حوار: آسيا العتروس"), a book's
+# author and publisher, a source line ("المصدر: وكالات"). Before a headline or a sentence ("تقرير: إسرائيل
+# قصفت…", "المصدر: مقتل 12 جنديا") they open news.
+_NAME_LABEL = re.compile(
+    r"^(حوار|تقرير|متابعه|تحرير|ترجمه|تاليف|الناشر|المصدر|المصادر|source|sources|interview)$"
+)
+# A name is a word or four, with no digit and no end mark; the next label's colon ends it.
+_MAX_NAME_WORDS = 4
+_NAME_BREAKS = re.compile(r"[\d.!?؟؛…]")
 # A label is a word or three before the colon.
 _LABEL_REACH = 30
 # A line of agency and photo-library names alone ("Getty Images", "AFP/Getty Images", "--(بترا)") credits a
@@ -112,9 +127,12 @@ _AGENCY = (
 _PLACE = r"(?:[^\W\d_]+[\s,،]+){0,3}[^\W\d_]+(?:[\s,،]+[^\W\d_]+\.?\s+\d{1,2})?"
 _DATELINE = re.compile(
     rf"^(?:(?:{_PLACE}\s*(?:[-–—ـ]+\s*[(«]?|[(«])\s*|[(«]?){_AGENCY}"
-    r"\s*[)»]?\s*[-–—ـ:]+|" + _PLACE + r"\s*:\s*-+)\s*(?=\S|$)",
+    r"\s*[)»]?\s*[-–—ـ:]+|(?P<site>" + _PLACE + r"\s*:\s*-+))\s*(?=\S|$)",
     re.IGNORECASE,
 )
+# Channels that are also speakers: "بي بي سي: سنناقش…" quotes the channel unless a dash follows.
+_SPEAKING_AGENCIES = frozenset({"بي بي سي", "سي ان ان"})
+_DASHES_AND_BRACKETS = frozenset("-–—ـ(«")
 # A dateline's closing dash or colon comes this early; the check spares most sentences the regex.
 _DATELINE_REACH = 60
 _DATELINE_MARKS = frozenset("-–—ـ:")
@@ -157,19 +175,52 @@ def _ends_sentence(line: str, end: re.Match[str]) -> bool:
         return False
     if previous.lower() in _NUMBER_ABBREVIATIONS and line[end.end() :].lstrip()[:1].isdigit():
         return False
-    return not (len(previous) <= _MAX_INITIAL_CHARS and normalise(previous) in _ARABIC_INITIALS)
+    return not _is_arabic_initial(line, end.start(), words_before)
+
+
+def _is_arabic_initial(line: str, stop: int, words_before: list[str]) -> bool:
+    """True for the full stop of an initial ("جون إف. كينيدي"), not of an acronym ending a sentence.
+
+    A stop after a space, quote or bracket ("إس .", "بي بي سي".") closes the sentence, and so does one
+    after a spelled acronym's last letter ("بي بي سي."); only a dotted run ("جي. كي.") stays initials.
+    """
+    previous = words_before[-1] if words_before else ""
+    if not line[stop - 1 : stop].isalpha() or len(previous) > _MAX_INITIAL_CHARS:
+        return False
+    if normalise(previous) not in _ARABIC_INITIALS:
+        return False
+    before = words_before[-2] if len(words_before) > 1 else ""
+    return before.endswith(".") or normalise(before) not in _LETTER_NAMES
 
 
 def _inside_quote(line: str, position: int) -> bool:
     """True inside a quote that closes later on the line: a quoted speech is one sentence of the article.
 
-    «…» nest and close; double quotes are counted alike whichever way they curl, since keyboards (Arabic
-    ones especially) mix “ and ” up.
+    «…» nest and close; double quotes are told apart by where they stand, not by how they curl, since
+    keyboards (Arabic ones especially) mix “ and ” up. A line with an odd count of them has a typo among
+    them (Arabic copy often drops one), so only its «» are trusted: pairing the stray mark with a real one
+    would run sentences together.
     """
     before, after = line[:position], line[position:]
     if before.count("«") > before.count("»") and "»" in after:
         return True
-    return len(_DOUBLE_QUOTES.findall(before)) % 2 == 1 and _DOUBLE_QUOTES.search(after) is not None
+    if len(_DOUBLE_QUOTES.findall(line)) % 2 == 1:
+        return False
+    return _leaves_quote_open(before) and _DOUBLE_QUOTES.search(after) is not None
+
+
+def _leaves_quote_open(text: str) -> bool:
+    """True when text opens a double quote it does not close; a closing mark with none open is a typo."""
+    is_open = False
+    for mark in _DOUBLE_QUOTES.finditer(text):
+        is_open = not is_open and not _is_closing(text, mark.start())
+    return is_open
+
+
+def _is_closing(text: str, position: int) -> bool:
+    """True when the double quote at position can only close a quote: it ends a word ("والشرقية".")."""
+    after = text[position + 1 : position + 2]
+    return position > 0 and not text[position - 1].isspace() and not after.isalnum()
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -185,9 +236,22 @@ def is_boilerplate(sentence: str) -> bool:
     label, colon, _ = sentence[:_LABEL_REACH].partition(":")
     if colon and _LABEL.match(normalise(label)):
         return True
+    if _is_name_label(sentence):
+        return True
+    if _PROMPT.search(key) and len(words) <= _MAX_PROMPT_WORDS:
+        return True
     if _STAMP.match(key) and _DIGIT.search(key) and len(words) <= _MAX_STAMP_WORDS:
         return True
     return _CREDIT.match(key) is not None and len(words) <= _MAX_CREDIT_WORDS
+
+
+def _is_name_label(sentence: str) -> bool:
+    """True for a byline or source line ("حوار: آسيا العتروس"): the label, a colon, then a name only."""
+    label, colon, rest = sentence.partition(":")
+    if not colon or len(label) > _LABEL_REACH or not _NAME_LABEL.match(normalise(label)):
+        return False
+    name = rest.partition(":")[0]
+    return len(name.split()) <= _MAX_NAME_WORDS and _NAME_BREAKS.search(name) is None
 
 
 # Telegram captions allow 1024 characters after entities; 600 leaves room for the title and the link.
@@ -215,12 +279,21 @@ _ASKING = frozenset({
 # An interview marks the interviewer's questions ("* وما البديل؟", "س: ...", "Q: ...").
 _INTERVIEW_QUESTION = re.compile(r"^(?:[*•■▪►]|(?:س|سؤال|Q)\s*[:：-]).*[?؟][\"'”’»)]*$")
 _CLOSING_QUOTES = "\"'”’»›)"
+# A question that opens with a quote mark is someone's ("لماذا…؟" asked of a spokeswoman): news, not a hook.
+_QUOTE_OPENINGS = ('"', "“", "«")
+# A sentence that names the question before it ("سؤال يطرحه…", "هذا السؤال…", "تساءل…"), normalise()d.
+_POINTS_BACK = re.compile(
+    r"^(?:\S+ ){0,2}[وف]?(?:ال)?(?:سؤال|اسئله|تساؤل|تساءل|يتساءل|تتساءل|يتساءلون|that is the question\b)"
+)
 _QUOTE = re.compile('[«»"“”]')
 _DIGIT = re.compile(r"\d")
 # A sentence shorter than this is a fragment (a dateline, a label), not a summary on its own.
 _SHORT_WORDS = 8
 # What ends a sentence or introduces what follows; a short line ending otherwise is a heading.
 _HEADING_ENDS = (".", "!", "?", "؟", "؛", "…", ":", '"', "”", "»", "'", "’", ")")
+# Words that go on from the sentence before; a crosshead never opens with one (و and ف prefix nouns as
+# often as they join, "وزير", "فساد", so only these whole words count).
+_CONTINUATIONS = frozenset({"لكن", "ولكن", "لكنه", "لكنها", "ولكنه", "ولكنها", "ثم", "كما", "وكما", "بينما"})
 # A sentence whose stems are mostly already in the summary repeats it (wire copy often restates the lead).
 _REPEATS = 0.6
 # Longer than a standfirst: reads as detail rather than the point.
@@ -265,7 +338,7 @@ def summarise(
     if not scored:
         return ""
     best = max(scored, key=lambda sentence: sentence.score)
-    if _is_question(best.text):
+    if _is_question(best.text) and not _is_the_news(best, scored):
         # A question opens a feature or an interview ("ما الذي يحدث في السودان؟"); the statement after it
         # says what the piece is about.
         best = next((s for s in scored[best.index + 1 :] if not _is_question(s.text)), best)
@@ -284,6 +357,14 @@ def _is_question(sentence: str) -> bool:
     words = normalise(sentence).split()
     first = words[0] if words else ""
     return first in _ASKING or (first[:1] in "وف" and first[1:] in _ASKING)
+
+
+def _is_the_news(question: Sentence, scored: list[Sentence]) -> bool:
+    """True for a question that is the story: someone's, quoted, or one the next sentence points back to."""
+    if question.text.startswith(_QUOTE_OPENINGS):
+        return True
+    following = scored[question.index + 1 : question.index + 2]
+    return bool(following) and _POINTS_BACK.match(normalise(following[0].text)) is not None
 
 
 def _fits(text: str, budget: int, max_words: int | None) -> bool:
@@ -327,15 +408,26 @@ def _select(
             break
         chosen.append(sentence)
         used_chars, used_words = chars, words
-    # A quote the article splits into sentences ("Did we win? No. But we came close.") is not left open.
-    while len(chosen) > 1 and _opens_quote(" ".join(sentence.text for sentence in chosen[1:])):
+    # A quote running over paragraphs is not left open.
+    while len(chosen) > 1 and _cuts_quote(chosen, scored):
         chosen.pop()
     return chosen
 
 
-def _opens_quote(text: str) -> bool:
-    """True when text opens a quote it does not close."""
-    return len(_DOUBLE_QUOTES.findall(text)) % 2 == 1 or text.count("«") > text.count("»")
+def _cuts_quote(chosen: list[Sentence], scored: list[Sentence]) -> bool:
+    """True when the chosen sentences after the best open a quote that only a later sentence closes.
+
+    A double quote that no later sentence closes is a typo, not a quote: dropping sentences for it would
+    shrink the summary to its lead.
+    """
+    tail = " ".join(sentence.text for sentence in chosen[1:])
+    if tail.count("«") > tail.count("»"):
+        return True
+    if not _leaves_quote_open(tail):
+        return False
+    rest = " ".join(sentence.text for sentence in scored[chosen[-1].index + 1 :])
+    mark = _DOUBLE_QUOTES.search(rest)
+    return mark is not None and _is_closing(rest, mark.start())
 
 
 def _overlap(sentence: Sentence, chosen: list[Sentence]) -> float:
@@ -426,15 +518,18 @@ def _model() -> tuple[float, ...]:
 def news_sentences(text: str) -> list[str]:
     """Sentences minus boilerplate, crossheads and datelines; "اقرأ أيضاً:" alone takes its headline too.
 
-    A text of short unterminated lines only (a ticker's headline, a listing's teaser) is all headline, and
-    those lines are its sentences.
+    A text whose lines all lack an end mark (a ticker, a listing's teasers) is all headlines, short or long,
+    and those lines are its sentences.
     """
     kept: list[str] = []
     headings: list[str] = []
     introduced = False
-    for line in text.splitlines():
-        sentences = _split_line(line)
-        if len(sentences) == 1 and _is_heading(sentences[0]):
+    lines = [sentences for sentences in map(_split_line, text.splitlines()) if sentences]
+    # A text whose lines all lack an end mark is a ticker or a list of headlines: no line heads another.
+    ticker = not any(sentences[-1].endswith(_HEADING_ENDS) for sentences in lines)
+    for i, sentences in enumerate(lines):
+        following = lines[i + 1][0] if i + 1 < len(lines) else ""
+        if not ticker and len(sentences) == 1 and _is_heading(sentences[0], following):
             headings.append(sentences[0])
             introduced = False
             continue
@@ -442,7 +537,8 @@ def news_sentences(text: str) -> list[str]:
             if introduced:
                 introduced = False
             elif is_boilerplate(sentence):
-                introduced = sentence.endswith(":")
+                # "اقرأ أيضاً:" introduces the headline after it; "متابعة:" alone is a label, not a link.
+                introduced = sentence.endswith(":") and not _is_name_label(sentence)
             else:
                 _keep(kept, sentence)
     if not kept:
@@ -454,21 +550,47 @@ def news_sentences(text: str) -> list[str]:
 
 def _keep(kept: list[str], sentence: str) -> None:
     """Add the sentence without its dateline, unless the dateline was all there was."""
-    news = _without_dateline(sentence)
+    news = _without_dateline(sentence, opening=not kept)
     if any(ch.isalnum() for ch in news):
         kept.append(news)
 
 
-def _is_heading(line: str) -> bool:
-    """True for a short line with no end mark: a crosshead, a kicker or a caption, not a sentence to quote."""
-    return len(line.split()) < _SHORT_WORDS and not line.endswith(_HEADING_ENDS)
+def _is_heading(line: str, following: str = "") -> bool:
+    """True for a short line with no end mark: a crosshead, a kicker or a caption, not a sentence to quote.
+
+    A line opening with "لكن", "ثم" or "كما" goes on from the one before: both are sentences missing their
+    full stops ("بدأوا بالغسالات" / "ثم الألواح الشمسية"), not headings.
+    """
+    return (
+        len(line.split()) < _SHORT_WORDS
+        and not line.endswith(_HEADING_ENDS)
+        and not _continues(line)
+        and not _continues(following)
+    )
 
 
-def _without_dateline(sentence: str) -> str:
-    """The sentence minus a leading wire dateline, if it has one."""
+def _continues(line: str) -> bool:
+    """True for a line that opens with a word going on from the line before."""
+    words = line.split(maxsplit=1)
+    return bool(words) and normalise(words[0]) in _CONTINUATIONS
+
+
+def _without_dateline(sentence: str, opening: bool = True) -> str:
+    """The sentence minus a leading wire dateline, if it has one; a site's "عمان :-" opens the text only."""
     if _DATELINE_MARKS.isdisjoint(sentence[:_DATELINE_REACH]):
         return sentence
-    return _DATELINE.sub("", sentence, count=1)
+    match = _DATELINE.match(sentence)
+    if match is None or (match.group("site") and not opening) or _names_a_speaker(match.group()):
+        return sentence
+    return sentence[match.end() :]
+
+
+def _names_a_speaker(head: str) -> bool:
+    """True when what looks like a dateline introduces a speaker ("وقال الوزير :-", "وقال لـ بي بي سي:")."""
+    words = normalise(head).split()
+    if words and (words[0] in _SPEECH_OPENERS or "ل" in words):
+        return True
+    return " ".join(words) in _SPEAKING_AGENCIES and _DASHES_AND_BRACKETS.isdisjoint(head)
 
 
 def first_words(sentence: str, max_words: int) -> str:

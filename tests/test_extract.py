@@ -622,6 +622,26 @@ def test_a_printed_standfirst_leads_the_text() -> None:
     assert again is not None and again.text.count(STANDFIRST) == 1  # never twice
 
 
+RELATED_CARD = """<div class="{box}"><article itemscope itemtype="https://schema.org/NewsArticle">
+<h3 itemprop="headline">ارتفاع أسعار الطحين في الأسواق</h3>
+<p itemprop="description">{other}</p></article></div>"""
+OTHER_STORY = "ارتفعت أسعار الطحين في الأسواق المحلية بنسبة عشرة في المئة خلال الأسبوع الماضي وفق التجار."
+
+
+@pytest.mark.parametrize("box", ["related-posts", "more-stories"])
+def test_a_related_card_description_never_leads_the_text(box: str) -> None:
+    # The page's own article has no printed description; a card for another story, with microdata of its
+    # own, does. Its description would open the body with the other story.
+    html = STANDFIRST_PAGE.format(lead="", video=VIDEO).replace(
+        '<div itemprop="description" class="article__lead"><p></p></div>', ""
+    )
+    html = html.replace("</body>", RELATED_CARD.format(box=box, other=OTHER_STORY) + "</body>")
+    article = extract_article(html, "https://news.example/bread")
+    assert article is not None
+    assert OTHER_STORY not in article.text
+    assert article.text.startswith("وقال وزير التموين")
+
+
 def test_corpus_sputnik_lead_is_kept(shared_dir: Path) -> None:
     html = load_corpus_page(shared_dir, "htmldate_mediacloud/1550981615.html")
     lead = lxml_html.fromstring(html).xpath('//div[@itemprop="description"]')[0].text_content().strip()

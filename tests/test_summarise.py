@@ -11,6 +11,7 @@ from jobs.summarise import (
     CAPTION_SENTENCES,
     first_words,
     is_boilerplate,
+    news_sentences,
     split_sentences,
     summarise,
 )
@@ -108,6 +109,35 @@ def test_words_that_look_like_abbreviations_still_end_sentences(text: str, expec
     assert split_sentences(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A spelled acronym's last letter ends the sentence: no dot between its letters.
+        ("تبث الحلقة على بي بي سي. وفي الحلقة ضيفان.", ["تبث الحلقة على بي بي سي.", "وفي الحلقة ضيفان."]),
+        ('أطلقت "بي بي سي". وتهدف الخدمة للشباب.', ['أطلقت "بي بي سي".', "وتهدف الخدمة للشباب."]),
+        (
+            "اشترت الشركة طائرة بوينغ 727 إس . وكانت مستعملة.",
+            ["اشترت الشركة طائرة بوينغ 727 إس .", "وكانت مستعملة."],
+        ),
+        ("وصلت سفينة (يو إس إي). وبعد ساعة غادرت.", ["وصلت سفينة (يو إس إي).", "وبعد ساعة غادرت."]),
+    ],
+)
+def test_an_acronym_that_ends_a_sentence_is_not_an_initial(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_a_stray_double_quote_does_not_run_sentences_together() -> None:
+    # Arabic copy often drops one quote mark of a pair: pairing the stray one with a later quote would make
+    # one "sentence" of everything between them.
+    first = 'أغلقت الوزارة المعابر في المنطقتين الشمالية والشرقية".'
+    second = "وقال الوزير إن الوضع صعب."
+    third = 'وأضاف "نحن مستعدون لكل الاحتمالات".'
+    assert split_sentences(f"{first} {second} {third}") == [first, second, third]
+    # A stray closing mark on a balanced line does not open a quote either.
+    fourth = 'وقال المتحدث إن المعابر "ستفتح غداً".'
+    assert split_sentences(f"{first} {second} وتابع: {fourth}") == [first, second, f"وتابع: {fourth}"]
+
+
 def test_sentence_after_a_number_still_splits() -> None:
     first, second = "باتت الحكومة تسيطر على 90 بالمئة من الأراضي.", "وقال بوتين إن العمل مستمر."
     assert split_sentences(f"{first} {second}") == [first, second]
@@ -197,6 +227,13 @@ def test_boilerplate_is_recognised(sentence: str) -> None:
         "وقال إن عناصر الأمن تابعونا حتى المنزل.",
         "Photo sources close to the family said he was well.",
         "Follow us, the protesters chanted outside the palace.",
+        # A label before news, not before a name, is the news.
+        "تقرير: إسرائيل قصفت أكثر من 200 هدف في غزة خلال يومين.",
+        "المصدر: مقتل 12 جنديا في هجوم على ثكنة عسكرية.",
+        "تقرير: ارتفاع صادرات المغرب من الفوسفات في أكتوبر",
+        # A follow or publish phrase inside a sentence is what people did, not a prompt.
+        "وقال إن ملايين المشجعين تابعوا عبر قناة الجزيرة المباراة النهائية مساء الأحد في الدوحة.",
+        "The report, originally published in 2019, was updated after the inquiry this week.",
     ],
 )
 def test_news_is_not_boilerplate(sentence: str) -> None:
@@ -265,6 +302,21 @@ def test_a_lead_that_only_names_an_agency_or_has_a_dash_stays_whole(lead: str) -
     assert summarise(lead, 1000) == lead
 
 
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "وقال الوزير :- إن الحكومة ستخفض الضرائب العام المقبل.",
+        "وأضاف :- نحن مستعدون لكل الاحتمالات في الأيام المقبلة.",
+        "وقال المتحدث لـ بي بي سي: لن نتراجع عن القرار.",
+        "بي بي سي: سنناقش خطة التغطية مع الموظفين.",
+    ],
+)
+def test_a_speaker_before_a_colon_is_not_a_dateline(quote: str) -> None:
+    # Without the speaker the quote reads as the site's own voice.
+    assert summarise(f"{LEAD} {quote}", 10_000) == f"{LEAD} {quote}"
+    assert summarise(quote, 10_000) == quote
+
+
 def test_a_crosshead_is_not_part_of_a_summary() -> None:
     # A short line with no end mark heads the next section; it reads as a stray phrase inside a summary.
     text = f"{LEAD} {SECOND}\nانتكاسة جديدة\n{THIRD}"
@@ -272,10 +324,33 @@ def test_a_crosshead_is_not_part_of_a_summary() -> None:
     assert summarise(f"انتكاسة جديدة\n{LEAD}", 10_000, max_sentences=1) == LEAD
 
 
+def test_a_short_line_that_goes_on_from_the_last_is_not_a_crosshead() -> None:
+    # A sentence missing its full stop opens with a word that ties it to the one before.
+    but = "لكن البرلمان لم يوافق عليه حتى الآن"
+    assert summarise(f"{LEAD}\n{but}\n{SECOND}", 10_000) == f"{LEAD} {but} {SECOND}"
+    opening = ["بدأوا بالغسالات", "ثم الألواح الشمسية", "والآن جاء دور الفولاذ والألومنيوم."]
+    assert news_sentences("\n".join([*opening, LEAD])) == [*opening, LEAD]
+
+
+def test_a_ticker_keeps_its_short_headlines() -> None:
+    # Every line lacks an end mark: they are all headlines, whatever their length.
+    long = "عاجل: انفجار ضخم يهز مرفأ بيروت ويخلف عشرات الجرحى"
+    short = "الأسد: لن نسمح بتقسيم سوريا"
+    assert news_sentences(f"{long}\n{short}") == [long, short]
+
+
 def test_a_text_that_is_only_a_headline_is_its_own_summary() -> None:
     # A ticker item or a listing teaser has no sentence, only a headline line: it is not a crosshead.
     assert summarise("انفجار يهز مرفأ بيروت", 600) == "انفجار يهز مرفأ بيروت"
     assert summarise("Explosion rocks Beirut port\nGetty Images", 600) == "Explosion rocks Beirut port"
+    report = "تقرير: ارتفاع صادرات المغرب من الفوسفات في أكتوبر"
+    assert summarise(report, 600) == report  # a label before a headline is part of it
+
+
+def test_a_byline_label_does_not_take_the_lead_with_it() -> None:
+    # "اقرأ أيضاً:" introduces a headline; "متابعة:" alone is a label, and the lead after it stays.
+    assert summarise(f"متابعة:\n{LEAD} {SECOND}", 10_000) == f"{LEAD} {SECOND}"
+    assert summarise(f"حوار: سامي العلي\n{LEAD}", 10_000) == LEAD
 
 
 def test_an_opening_question_gives_way_to_the_news() -> None:
@@ -293,6 +368,24 @@ def test_an_opening_question_gives_way_to_the_news() -> None:
     # In an interview the next question opens another exchange: the summary ends before it.
     question = "* وما هو البديل الذي تطرحونه؟"
     assert summarise(f"{answer}\n{question}\n- {SECOND}", 10_000) == answer
+
+
+def test_a_question_that_is_the_news_leads() -> None:
+    # Someone's quoted question, or one the next sentence points back to, is what the story is about.
+    asked = '"لماذا تأخرت المساعدات عن المدينة المنكوبة أسبوعاً كاملاً؟"'
+    text = f"{asked}\nسأل النائب وزير الداخلية خلال جلسة البرلمان أمس الأحد عن أسباب التأخير."
+    assert summarise(text, 10_000, max_sentences=1) == asked
+    question = "هل تنجح الحكومة في خفض أسعار الخبز قبل حلول الصيف المقبل؟"
+    text = f"{question} سؤال يطرحه المراقبون منذ أسابيع في العاصمة والمدن الكبرى.\n{SECOND}"
+    assert summarise(text, 10_000, max_sentences=1) == question
+
+
+def test_a_stray_quote_mark_does_not_shrink_the_summary() -> None:
+    # A closing mark with no opening one, or an opening one nothing closes, is a typo, not an open quote.
+    stray = 'وأغلقت الوزارة المعابر في المنطقتين الشمالية والشرقية".'
+    assert summarise(f"{LEAD}\n{stray}\n{THIRD}", 10_000) == f"{LEAD} {stray} {THIRD}"
+    unclosed = 'وعثر الجيش على مصنع تابع لجماعة "أنصار المدينة وسجن سري.'
+    assert summarise(f"{LEAD}\n{unclosed}\n{THIRD}", 10_000) == f"{LEAD} {unclosed} {THIRD}"
 
 
 def test_a_summary_never_leaves_a_quote_open() -> None:
