@@ -227,7 +227,7 @@ class Source(_Strict):
     kind: Literal["feed", "html", "ticker", "sitemap"]
     url: str = Field(pattern=r"^https?://")
     interval: Duration = timedelta(minutes=5)
-    # Filed under these whatever its pages say (a site's sport listing is sport); the first trust.
+    # Filed under these whatever its pages say: a site's sport listing is sport, breadcrumbs only add to it.
     categories: tuple[str, ...] = ()
     # The topic of an item whose feed, breadcrumbs, URL and words name none.
     category: str | None = None
